@@ -1,0 +1,53 @@
+// sysconf check: every host and every user evaluated completely, and their
+// assertions and warnings checked.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "eval/pipeline.h"
+#include "load/repo.h"
+
+namespace sc {
+
+int run_check(CommandContext& ctx) {
+  std::string dir = find_config_dir(ctx.options().config_dir);
+  auto repo = load_repo(dir, ctx.files(), ctx.diags());
+  if (!repo || ctx.diags().has_errors()) return ctx.report();
+  std::vector<const HostSpec*> hosts;
+  if (ctx.options().host) {
+    const HostSpec* h = select_host(*repo, ctx.options().host, ctx.diags());
+    if (!h) return ctx.report();
+    hosts.push_back(h);
+  } else {
+    for (const HostSpec& h : repo->hosts) hosts.push_back(&h);
+  }
+  std::string summary;
+  for (const HostSpec* host : hosts) {
+    size_t errors_before = ctx.diags().error_count();
+    HostEvaluation evaluated = prepare_host(*host, ctx.files(), ctx.diags(), true);
+    size_t options = 0;
+    std::vector<std::string> users;
+    if (evaluated.system->ok) {
+      evaluated.system->eval->whole_tree();
+      evaluated.system->eval->run_checks();
+      options += evaluated.system->decls->tree.options().size();
+      for (HomeEvaluation& home : evaluated.homes) {
+        users.push_back(home.user.name);
+        if (!home.config->ok) continue;
+        home.config->eval->whole_tree();
+        home.config->eval->run_checks();
+        options += home.config->decls->tree.options().size();
+      }
+    }
+    bool ok = ctx.diags().error_count() == errors_before;
+    summary += fmt::format("{} host {}{}: {} options{}\n", ok ? "ok" : "FAILED", host->name,
+                           users.empty() ? "" : fmt::format(" (users: {})", fmt::join(users, ", ")), options,
+                           ok ? "" : ", see the errors above");
+  }
+  int code = ctx.report();
+  std::fputs(summary.c_str(), stdout);
+  return code;
+}
+
+}  // namespace sc

@@ -1,0 +1,122 @@
+// sysconf docs [--format md|man]: the reference of every declared option
+// that is not internal, system and home, from the host's evaluation.
+#include <cstdio>
+#include <functional>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/host_session.h"
+#include "cli/value_text.h"
+
+namespace sc {
+
+namespace {
+
+struct DocEntry {
+  std::string name;
+  const OptionInfo* option;
+};
+
+// Every non-internal option of `tree` below `prefix`, with the sub-options of
+// submodule types spelled as NixOS does: `etc.<name>.text`, `list.*.x`.
+void collect(const OptionTree& tree, const std::string& prefix, std::vector<DocEntry>& out, int depth) {
+  for (const OptionInfo* o : tree.options()) {
+    if (o->decl->internal) continue;
+    std::string name = prefix.empty() ? o->name : prefix + "." + o->name;
+    out.push_back(DocEntry{name, o});
+    const Type* t = o->type;
+    std::string suffix;
+    for (;;) {
+      if (t->kind == Type::Kind::AttrsOf) suffix += ".<name>";
+      else if (t->kind == Type::Kind::ListOf) suffix += ".*";
+      else if (t->kind != Type::Kind::NullOr) break;
+      t = t->elem;
+    }
+    if (t->kind == Type::Kind::Submodule && depth < 8) collect(*t->options, name + suffix, out, depth + 1);
+  }
+}
+
+std::string escape_roff(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\') out += "\\e";
+    else if (c == '-') out += "\\-";
+    else out += c;
+  }
+  // A line starting with . or ' is a roff request.
+  if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out.insert(0, "\\&");
+  return out;
+}
+
+void write_markdown(std::string& out, const std::string& title, const std::vector<DocEntry>& entries,
+                    const SourceFiles& files) {
+  out += fmt::format("## {}\n\n", title);
+  if (entries.empty()) out += "None.\n\n";
+  for (const DocEntry& e : entries) {
+    const OptionDecl& d = *e.option->decl;
+    out += fmt::format("### `{}`\n\n", e.name);
+    if (!d.description.empty()) out += fmt::format("{}\n\n", d.description);
+    out += fmt::format("- Type: `{}`\n", describe_type(*e.option->type));
+    if (d.default_value) out += fmt::format("- Default: `{}`\n", show_source_value(d.default_value));
+    if (d.example) out += fmt::format("- Example: `{}`\n", show_source_value(d.example));
+    if (d.read_only) out += "- Read-only\n";
+    out += fmt::format("- Declared in: `{}`\n\n", files.display(e.option->pos.file));
+  }
+}
+
+void write_man(std::string& out, const std::string& title, const std::vector<DocEntry>& entries,
+               const SourceFiles& files) {
+  out += fmt::format(".SH \"{}\"\n", escape_roff(title));
+  for (const DocEntry& e : entries) {
+    const OptionDecl& d = *e.option->decl;
+    out += fmt::format(".TP\n.B {}\n", escape_roff(e.name));
+    if (!d.description.empty()) out += fmt::format("{}\n", escape_roff(d.description));
+    out += fmt::format(".RS\n.PP\nType: {}\n", escape_roff(describe_type(*e.option->type)));
+    if (d.default_value) out += fmt::format(".br\nDefault: {}\n", escape_roff(show_source_value(d.default_value)));
+    if (d.example) out += fmt::format(".br\nExample: {}\n", escape_roff(show_source_value(d.example)));
+    out += fmt::format(".br\nDeclared in: {}\n.RE\n", escape_roff(files.display(e.option->pos.file)));
+  }
+}
+
+}  // namespace
+
+int run_docs(CommandContext& ctx, const DocsOptions& options) {
+  if (options.format != "md" && options.format != "man") {
+    fmt::print(stderr, "error: --format must be md or man\n");
+    return kExitUsage;
+  }
+  auto session = open_host(ctx, false);
+  if (!session) return ctx.report();
+  std::vector<DocEntry> system;
+  collect(session->host.system->decls->tree, "", system, 0);
+
+  // The home options: the library's home modules, declared on their own.
+  std::vector<ModuleRoot> home_roots;
+  for (const std::string& dir : session->host.host->library_dirs)
+    for (const std::string& file : library_modules(dir, true)) home_roots.push_back(ModuleRoot{file, {}});
+  LoadedModules home_modules = load_modules(home_roots, ctx.files(), ctx.diags());
+  auto home_decls = declare_options(home_modules.modules, ctx.diags());
+  if (ctx.diags().has_errors()) return ctx.report();
+  std::vector<DocEntry> home;
+  collect(home_decls->tree, "", home, 0);
+
+  auto by_name = [](const DocEntry& a, const DocEntry& b) { return a.name < b.name; };
+  std::sort(system.begin(), system.end(), by_name);
+  std::sort(home.begin(), home.end(), by_name);
+  std::string out;
+  if (options.format == "md") {
+    out += "# sysconf option reference\n\n";
+    write_markdown(out, "System options", system, ctx.files());
+    write_markdown(out, "Home options", home, ctx.files());
+  } else {
+    out += fmt::format(".TH SYSCONF-OPTIONS 5 \"\" \"sysconf {}\" \"sysconf options\"\n", SYSCONF_VERSION);
+    out += ".SH NAME\nsysconf\\-options \\- every option of a sysconf configuration\n";
+    write_man(out, "SYSTEM OPTIONS", system, ctx.files());
+    write_man(out, "HOME OPTIONS", home, ctx.files());
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return ctx.report();
+}
+
+}  // namespace sc

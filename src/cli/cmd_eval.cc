@@ -1,0 +1,35 @@
+// sysconf eval [OPTION] [--json] [--user NAME]: the merged configuration.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/host_session.h"
+#include "util/json_writer.h"
+
+namespace sc {
+
+int run_eval(CommandContext& ctx, const EvalOptions& options) {
+  std::optional<std::vector<std::string>> path;
+  if (options.option) {
+    path = option_path_argument(*options.option);
+    if (!path) return kExitUsage;
+  }
+  auto session = open_host(ctx, options.user.has_value());
+  if (!session) return ctx.report();
+  Evaluation* eval = session->evaluation_for(options.user, ctx);
+  if (!eval) return ctx.report();
+
+  const Value* result = nullptr;
+  if (path) {
+    result = eval->lookup(*path).value;
+  } else {
+    result = eval->whole_tree();
+  }
+  if (ctx.diags().has_errors() || !result) return ctx.report();
+  std::string out = to_json(result, JsonStyle{!options.json});
+  out += '\n';
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  return ctx.report();
+}
+
+}  // namespace sc

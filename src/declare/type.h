@@ -1,0 +1,47 @@
+// Option types (DESIGN.md section 3) and the parser of type expressions such
+// as "attrsOf(listOf(str))" or "either(str, int)".
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/source.h"
+#include "util/value.h"
+
+namespace sc {
+
+class OptionTree;
+
+struct Type {
+  enum class Kind { Bool, Int, Float, Str, Lines, Path, Package, Enum, ListOf, AttrsOf, NullOr, Either, Anything, Submodule };
+  Kind kind = Kind::Anything;
+  const Type* elem = nullptr;              // listOf, attrsOf, nullOr; either's first
+  const Type* alt = nullptr;               // either's second
+  std::vector<std::string> enum_values;    // enum
+  const OptionTree* options = nullptr;     // submodule
+  std::string name;                        // a named submodule type's name
+
+  bool is_scalar() const {
+    return kind == Kind::Bool || kind == Kind::Int || kind == Kind::Float || kind == Kind::Str ||
+           kind == Kind::Path || kind == Kind::Package || kind == Kind::Enum;
+  }
+};
+
+// How a type is written: "attrsOf(file)", "enum [\"a\", \"b\"]".
+std::string describe_type(const Type& type);
+
+// Whether `v` has the right shape for `type` at its top level (used by either).
+bool value_fits(const Type& type, const Value* v);
+
+// The parsed form of a type expression before names are resolved.
+struct TypeExpr {
+  std::string head;               // bool, listOf, file, ...
+  std::vector<TypeExpr> args;
+  uint32_t offset = 0;            // byte offset in the expression
+};
+
+// Parses "attrsOf(listOf(str))". Returns false and sets `error`/`error_offset`.
+bool parse_type_expr(std::string_view text, TypeExpr& out, std::string& error, uint32_t& error_offset);
+
+}  // namespace sc

@@ -1,0 +1,447 @@
+#include "eval/evaluation.h"
+
+#include <functional>
+
+#include <fmt/format.h>
+
+#include "eval/eval_error.h"
+#include "util/json_writer.h"
+#include "util/text.h"
+
+namespace sc {
+
+namespace {
+
+SourcePos offset_by(SourcePos base, uint32_t offset) {
+  // Conditions and templates are one-line strings in the common case; the
+  // column of a part is the string's column, past the quote, plus its offset.
+  if (base.known()) base.column += 1 + offset;
+  return base;
+}
+
+[[noreturn]] void fail(std::string message, SourcePos pos, std::string help = {}, std::string label = {}) {
+  Diagnostic d;
+  d.message = std::move(message);
+  d.pos = pos;
+  d.help = std::move(help);
+  d.label = std::move(label);
+  throw EvalError{std::move(d)};
+}
+
+}  // namespace
+
+Evaluation::Evaluation(const std::vector<Module>& modules, const Declarations& decls, const SourceFiles& files,
+                       Diagnostics& diags)
+    : modules_(modules), decls_(decls), files_(files), diags_(diags), merger_(arena_, *this, files) {}
+
+void Evaluation::set_home_context(Evaluation* os, UserContext user) {
+  os_ = os;
+  user_ = std::move(user);
+}
+
+bool Evaluation::index() {
+  const OptionTree& tree = decls_.tree;
+  size_t n = tree.options().size();
+  defs_.assign(n, {});
+  state_.assign(n, State::Todo);
+  value_.assign(n, nullptr);
+  std::vector<Diagnostic> errors;
+  auto sink = [this](const OptionInfo* o, const MergeDef& d) { defs_[o->id].push_back(d); };
+  uint32_t seq = 0;
+  for (const Module& m : modules_) {
+    int32_t when_base = static_cast<int32_t>(whens_.size());
+    for (const WhenBlock& w : m.whens) whens_.push_back(&w);
+    for (const Definition& d : m.definitions) {
+      MergeDef md{d.value, d.path.segments, d.path.size, d.priority, d.order, d.pos, seq++,
+                  d.when < 0 ? -1 : when_base + d.when};
+      distribute(tree, tree.root(), md, true, sink, errors);
+    }
+  }
+  when_state_.assign(whens_.size(), 0);
+  when_depth_.assign(whens_.size(), 0);
+  for (Diagnostic& d : errors) diags_.add(std::move(d));
+  return errors.empty();
+}
+
+void Evaluation::add_trace(Diagnostic& d) const {
+  for (auto it = stack_.rbegin(); it != stack_.rend(); ++it) {
+    if (it->read_site.known()) {
+      d.trace.push_back(fmt::format("while evaluating `{}`, read at {}:{}:{}", it->option->name,
+                                    files_.display(it->read_site.file), it->read_site.line, it->read_site.column));
+    } else {
+      d.trace.push_back(fmt::format("while evaluating `{}`", it->option->name));
+    }
+  }
+}
+
+void Evaluation::record(EvalError& e) {
+  add_trace(e.diag);
+  diags_.add(std::move(e.diag));
+}
+
+const Value* Evaluation::force(const OptionInfo& option, SourcePos read_site) {
+  switch (state_[option.id]) {
+    case State::Done: return value_[option.id];
+    case State::Failed: throw EvalAborted{};
+    case State::Busy:
+      for (size_t i = 0; i < stack_.size(); ++i)
+        if (stack_[i].option == &option) cycle(i, read_site, option.name);
+      throw EvalAborted{};  // unreachable: a busy option is on the stack
+    case State::Todo: break;
+  }
+  state_[option.id] = State::Busy;
+  stack_.push_back(Frame{&option, read_site});
+  const Value* v = nullptr;
+  try {
+    v = compute(option);
+  } catch (EvalError& e) {
+    record(e);
+    state_[option.id] = State::Failed;
+    stack_.pop_back();
+    throw EvalAborted{};
+  } catch (EvalAborted&) {
+    state_[option.id] = State::Failed;
+    stack_.pop_back();
+    throw;
+  }
+  stack_.pop_back();
+  state_[option.id] = State::Done;
+  value_[option.id] = v;
+  return v;
+}
+
+void Evaluation::cycle(size_t from, SourcePos closing_site, const std::string& closing_name) {
+  // The chain: stack_[from] reads stack_[from+1] ... the last reads `closing_name`.
+  struct Step {
+    std::string reader, read;
+    SourcePos site;
+  };
+  std::vector<Step> steps;
+  for (size_t k = from + 1; k < stack_.size(); ++k)
+    steps.push_back(Step{stack_[k - 1].option->name, stack_[k].option->name, stack_[k].read_site});
+  steps.push_back(Step{stack_.back().option->name, closing_name, closing_site});
+  std::vector<std::string> names;
+  for (const Step& s : steps) names.push_back("`" + s.reader + "`");
+  names.push_back("`" + closing_name + "`");
+  Diagnostic d;
+  d.message = fmt::format("infinite recursion: {}", fmt::join(names, " -> "));
+  d.pos = steps[0].site;
+  d.label = fmt::format("`{}` reads `{}` here", steps[0].reader, steps[0].read);
+  for (size_t i = 1; i < steps.size(); ++i)
+    d.notes.push_back(Note{fmt::format("`{}` reads `{}` here", steps[i].reader, steps[i].read), steps[i].site});
+  d.help = "break the cycle: one of these options must not depend on the others";
+  throw EvalError{std::move(d)};
+}
+
+void Evaluation::used_without_value(const OptionInfo& option, SourcePos site) {
+  Diagnostic d;
+  d.message = fmt::format("option `{}` is used but has no value", option.name);
+  d.pos = site;
+  d.label = "used here";
+  d.notes.push_back(Note{fmt::format("`{}` is declared here, without a default", option.name), option.pos});
+  d.help = fmt::format("define `{}` under [config], or give its declaration a `default`", option.name);
+  throw EvalError{std::move(d)};
+}
+
+const Value* Evaluation::compute(const OptionInfo& option) {
+  const std::vector<MergeDef>& all = defs_[option.id];
+  std::vector<MergeDef> active;
+  active.reserve(all.size());
+  for (const MergeDef& d : all)
+    if (d.when < 0 || when_holds(d.when)) active.push_back(d);
+  if (option.decl->read_only && active.size() > 1) {
+    Diagnostic d;
+    d.message = fmt::format("option `{}` is read-only but is defined {} times", option.name, active.size());
+    d.pos = active[1].pos;
+    d.label = "second definition";
+    d.notes.push_back(Note{"first definition", active[0].pos});
+    d.help = "a read-only option takes exactly one definition";
+    throw EvalError{std::move(d)};
+  }
+  if (active.empty()) {
+    if (const Value* def = option.decl->default_value) {
+      active.push_back(MergeDef{def, nullptr, 0, kPriorityOptionDefault, kOrderDefault,
+                                SourcePos{option.pos.file, def->line, def->column}, UINT32_MAX, -1});
+    } else if (option.type->kind == Type::Kind::NullOr) {
+      return make::null(arena_);
+    } else {
+      return nullptr;
+    }
+  }
+  return merger_.merge(*option.type, std::move(active), option.name);
+}
+
+bool Evaluation::when_holds(int32_t when) {
+  switch (when_state_[when]) {
+    case 1: return true;
+    case 2: return false;
+    case 4: throw EvalAborted{};
+    case 3: {
+      // The condition reads an option that is itself defined under it.
+      const WhenBlock& w = *whens_[when];
+      Diagnostic d;
+      std::vector<std::string> names;
+      for (size_t k = when_depth_[when]; k < stack_.size(); ++k) names.push_back("`" + stack_[k].option->name + "`");
+      d.message = fmt::format("infinite recursion: the condition `{}` depends on {}, which it guards", w.text,
+                              list_words(names, " and "));
+      d.pos = w.pos;
+      for (size_t k = when_depth_[when]; k < stack_.size(); ++k)
+        d.notes.push_back(Note{fmt::format("`{}` is read here", stack_[k].option->name), stack_[k].read_site});
+      d.help = "a [[when]] block cannot define the options its own condition reads";
+      throw EvalError{std::move(d)};
+    }
+    default: break;
+  }
+  const WhenBlock& w = *whens_[when];
+  when_state_[when] = 3;
+  when_depth_[when] = static_cast<uint32_t>(stack_.size());
+  const Value* v;
+  try {
+    v = eval_expr(w.condition, w.pos);
+  } catch (...) {
+    when_state_[when] = 4;
+    throw;
+  }
+  if (v->kind != ValueKind::Bool) {
+    when_state_[when] = 4;
+    fail(fmt::format("the condition `{}` is {}, not true or false", w.text, describe_kind(v->kind)), w.pos,
+         "compare it with a value, as in `option == \"value\"`");
+  }
+  when_state_[when] = v->boolean ? 1 : 2;
+  return v->boolean;
+}
+
+std::optional<bool> Evaluation::definition_active(const MergeDef& def) {
+  if (def.when < 0) return true;
+  try {
+    return when_holds(def.when);
+  } catch (EvalError& e) {
+    record(e);
+  } catch (EvalAborted&) {
+  }
+  return std::nullopt;
+}
+
+const Value* Evaluation::eval_expr(const Expr* e, SourcePos base) {
+  SourcePos site = offset_by(base, e->offset);
+  auto boolean = [&](const Expr* operand) {
+    const Value* v = eval_expr(operand, base);
+    if (v->kind != ValueKind::Bool) {
+      SourcePos at = offset_by(base, operand->offset);
+      std::string what = operand->kind == Expr::Kind::Path ? "`" + join_path(operand->path) + "`" : "this operand";
+      fail(fmt::format("{} is {}, not true or false", what, describe_kind(v->kind)), at,
+           "compare it with a value, as in `option == \"value\"`");
+    }
+    return v->boolean;
+  };
+  switch (e->kind) {
+    case Expr::Kind::Literal: return e->literal;
+    case Expr::Kind::Path: return read_path(e->path, site, false);
+    case Expr::Kind::Not: return make::boolean(arena_, !boolean(e->lhs));
+    case Expr::Kind::And: return make::boolean(arena_, boolean(e->lhs) && boolean(e->rhs));
+    case Expr::Kind::Or: return make::boolean(arena_, boolean(e->lhs) || boolean(e->rhs));
+    case Expr::Kind::Eq:
+    case Expr::Kind::Ne: {
+      bool same = values_equal(eval_expr(e->lhs, base), eval_expr(e->rhs, base));
+      return make::boolean(arena_, e->kind == Expr::Kind::Eq ? same : !same);
+    }
+  }
+  return nullptr;
+}
+
+const Value* Evaluation::read_path(const std::vector<std::string>& path, SourcePos site, bool allow_absent) {
+  if (os_ && !path.empty() && path[0] == "os") {
+    std::vector<std::string> rest(path.begin() + 1, path.end());
+    if (rest.empty()) fail("`os` is the whole system configuration; read one of its options", site);
+    try {
+      return os_->read_path(rest, site, allow_absent);
+    } catch (EvalError& e) {
+      throw;  // reported by this evaluation's frame, with this evaluation's trace
+    }
+  }
+  if (os_ && !path.empty() && path[0] == "user") {
+    if (path.size() == 2 && path[1] == "name") return make::string(arena_, user_.name);
+    if (path.size() == 2 && path[1] == "home") return make::string(arena_, user_.home);
+    fail(fmt::format("unknown user attribute `{}`", join_path(path)), site, "a home module can read user.name and user.home");
+  }
+  const OptionTree& tree = decls_.tree;
+  const OptionNode* node = tree.root();
+  size_t i = 0;
+  for (; i < path.size() && !node->option; ++i) {
+    const OptionNode* child = tree.child(node, path[i]);
+    if (!child) {
+      std::string wanted = join_path(path);
+      auto near = closest_names(wanted, tree.names_below(node), 3);
+      std::string help = "check the option's name";
+      if (!near.empty()) {
+        std::vector<std::string> quoted;
+        for (auto& n : near) quoted.push_back("`" + n + "`");
+        help = fmt::format("did you mean {}?", list_words(quoted));
+      }
+      if (os_ == nullptr && wanted.rfind("os.", 0) == 0) help = "`os.*` can only be read in a home module";
+      fail(fmt::format("unknown option `{}`", wanted), site, help, "read here");
+    }
+    node = child;
+  }
+  if (!node->option) return subtree(node, site);
+  const Value* v = force(*node->option, site);
+  if (!v) {
+    if (allow_absent) return nullptr;
+    used_without_value(*node->option, site);
+  }
+  for (; i < path.size(); ++i) {
+    const TableEntry* entry = v->find(path[i]);
+    if (!entry) {
+      if (allow_absent) return nullptr;
+      std::vector<std::string> prefix(path.begin(), path.begin() + static_cast<long>(i));
+      fail(fmt::format("`{}` has no attribute `{}`", join_path(prefix), quote_segment(path[i])), site,
+           v->kind == ValueKind::Table ? "check the name, or use | default(\"...\") in a template" : "it is not a table",
+           "read here");
+    }
+    v = entry->value;
+  }
+  return v;
+}
+
+const Value* Evaluation::subtree(const OptionNode* node, SourcePos site) {
+  std::vector<TableEntry> entries;
+  for (const OptionNode* child : node->children) {
+    const Value* v = child->option ? force(*child->option, site) : subtree(child, site);
+    if (v) entries.push_back(TableEntry{child->name, v, 0, 0});
+  }
+  if (entries.empty() && node != decls_.tree.root()) return nullptr;
+  return make::table(arena_, entries.data(), entries.size());
+}
+
+Evaluation::Result Evaluation::option_value(const OptionInfo& option) {
+  try {
+    const Value* v = force(option, SourcePos{});
+    return v ? Result{Status::Value, v} : Result{Status::Absent, nullptr};
+  } catch (EvalAborted&) {
+    return Result{Status::Failed, nullptr};
+  }
+}
+
+Evaluation::Result Evaluation::lookup(const std::vector<std::string>& path, bool allow_absent) {
+  try {
+    const Value* v = read_path(path, SourcePos{}, allow_absent);
+    return v ? Result{Status::Value, v} : Result{Status::Absent, nullptr};
+  } catch (EvalError& e) {
+    record(e);
+  } catch (EvalAborted&) {
+  }
+  return Result{Status::Failed, nullptr};
+}
+
+const Value* Evaluation::whole_tree() {
+  // Every option is forced on its own, so that all errors are reported.
+  std::function<const Value*(const OptionNode*)> build = [&](const OptionNode* node) -> const Value* {
+    if (node->option) return option_value(*node->option).value;
+    std::vector<TableEntry> entries;
+    entries.reserve(node->children.size());
+    for (const OptionNode* child : node->children) {
+      if (const Value* v = build(child)) entries.push_back(TableEntry{child->name, v, 0, 0});
+    }
+    if (entries.empty() && node != decls_.tree.root()) return nullptr;
+    return make::table(arena_, entries.data(), entries.size());
+  };
+  return build(decls_.tree.root());
+}
+
+void Evaluation::run_checks() {
+  for (const Module& m : modules_) {
+    for (const Check& c : m.checks) {
+      try {
+        const Value* v = eval_expr(c.condition, c.condition_pos);
+        if (v->kind != ValueKind::Bool)
+          fail(fmt::format("the condition `{}` is {}, not true or false", c.text, describe_kind(v->kind)),
+               c.condition_pos);
+        bool fires = c.is_warning ? v->boolean : !v->boolean;
+        if (!fires) continue;
+        const Value* message = merger_.materialize(c.message, m.file);
+        Diagnostic d;
+        d.severity = c.is_warning ? Severity::Warning : Severity::Error;
+        d.message = std::string(message->str());
+        d.pos = c.pos;
+        d.label = c.is_warning ? fmt::format("warning when `{}`", c.text) : fmt::format("assertion `{}` failed", c.text);
+        diags_.add(std::move(d));
+      } catch (EvalError& e) {
+        record(e);
+      } catch (EvalAborted&) {
+      }
+    }
+  }
+}
+
+std::string Evaluation::render(const Template& tmpl, FileId file, uint32_t line, uint32_t column) {
+  std::string out;
+  SourcePos base{file, line, column};
+  for (const TemplatePart& part : tmpl.parts) {
+    if (!part.expr) {
+      out += part.literal;
+      continue;
+    }
+    SourcePos site = offset_by(base, part.offset);
+    bool has_default = false;
+    for (const TemplateFilter& f : part.filters) has_default |= f.name == "default";
+    std::string shown = part.expr->kind == Expr::Kind::Path ? join_path(part.expr->path) : "the value";
+    const Value* v = part.expr->kind == Expr::Kind::Literal ? part.expr->literal
+                                                            : read_path(part.expr->path, site, has_default);
+    for (const TemplateFilter& f : part.filters) {
+      SourcePos fsite = offset_by(base, f.offset);
+      if (f.name == "default") {
+        if (!v) v = f.arg;
+        continue;
+      }
+      if (!v) fail(fmt::format("`{}` has no value", shown), site, "put `| default(\"...\")` first");
+      if (f.name == "json") {
+        v = make::string(arena_, to_json(v));
+      } else if (f.name == "join") {
+        if (v->kind != ValueKind::List)
+          fail(fmt::format("`| join` needs a list, but `{}` is {}", shown, describe_kind(v->kind)), fsite);
+        std::string sep = f.arg->is_string() ? std::string(f.arg->str()) : to_json(f.arg);
+        std::string joined;
+        for (auto it = v->begin_items(); it != v->end_items(); ++it) {
+          if (it != v->begin_items()) joined += sep;
+          const Value* item = *it;
+          if (item->is_string()) joined += item->str();
+          else if (item->kind == ValueKind::Int || item->kind == ValueKind::Float || item->kind == ValueKind::Bool)
+            joined += to_json(item);
+          else
+            fail(fmt::format("`| join` needs a list of strings or numbers, but `{}` holds {}", shown,
+                             describe_kind(item->kind)),
+                 fsite, "use `| json` to print structured values");
+        }
+        v = make::string(arena_, joined);
+      } else {  // upper, lower
+        if (!v->is_string())
+          fail(fmt::format("`| {}` needs a string, but `{}` is {}", f.name, shown, describe_kind(v->kind)), fsite);
+        std::string s(v->str());
+        for (char& ch : s)
+          ch = f.name == "upper" ? static_cast<char>(std::toupper(static_cast<unsigned char>(ch)))
+                                 : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        v = make::string(arena_, s);
+      }
+    }
+    if (!v) fail(fmt::format("`{}` has no value", shown), site, "add `| default(\"...\")`");
+    switch (v->kind) {
+      case ValueKind::String: out += v->str(); break;
+      case ValueKind::Int:
+      case ValueKind::Float:
+      case ValueKind::Bool: out += to_json(v); break;
+      case ValueKind::Null:
+        fail(fmt::format("`{}` is null and cannot be written into a string", shown), site,
+             "add `| default(\"...\")` for the unset case");
+      default:
+        fail(fmt::format("`{}` is {} and cannot be written into a string as it is", shown, describe_kind(v->kind)),
+             site, "use `| join(\", \")` for a list of strings, or `| json`");
+    }
+  }
+  return out;
+}
+
+const Value* Evaluation::interpolate(const Value* tmpl, FileId file) {
+  return make::string(arena_, render(*tmpl->tmpl, file, tmpl->line, tmpl->column), tmpl->line, tmpl->column);
+}
+
+}  // namespace sc

@@ -1,0 +1,464 @@
+#include "eval/merge.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "eval/eval_error.h"
+#include "util/json_writer.h"
+#include "util/text.h"
+
+namespace sc {
+
+namespace {
+
+std::string show_value(const Value* v) {
+  switch (v->kind) {
+    case ValueKind::Template: return "a string with {{ }}";
+    case ValueKind::Wrapped: return "a priority wrapper";
+    case ValueKind::List: return v->list.size == 0 ? "[]" : "a list";
+    case ValueKind::Table: return v->table.size == 0 ? "{}" : "a table";
+    default: {
+      std::string s = to_json(v);
+      if (s.size() > 60) s = s.substr(0, 57) + "...";
+      return s;
+    }
+  }
+}
+
+std::string child_name(const std::string& where, std::string_view key) { return where + "." + quote_segment(key); }
+
+}  // namespace
+
+void distribute(const OptionTree& tree, const OptionNode* from, const MergeDef& def, bool keep_properties,
+                const std::function<void(const OptionInfo*, const MergeDef&)>& sink, std::vector<Diagnostic>& errors) {
+  const OptionNode* node = from;
+  uint32_t i = 0;
+  for (; i < def.rest_size && !node->option; ++i) {
+    const OptionNode* child = tree.child(node, def.rest[i]);
+    if (!child) {
+      std::vector<std::string_view> wanted_parts(def.rest, def.rest + def.rest_size);
+      std::string prefix = OptionTree::node_path(from);
+      std::string full = prefix.empty() ? join_path(wanted_parts) : prefix + "." + join_path(wanted_parts);
+      std::string upto = OptionTree::node_path(node);
+      // Suggest among the options below the deepest name that matched: the
+      // whole path first, then the one segment that failed.
+      std::vector<std::string> near = closest_names(full, tree.names_below(node), 3);
+      if (near.empty()) {
+        std::vector<std::string> names;
+        for (const OptionNode* ch : node->children) names.emplace_back(ch->name);
+        for (const std::string& n : closest_names(def.rest[i], names, 3))
+          near.push_back(upto.empty() ? quote_segment(n) : upto + "." + quote_segment(n));
+      }
+      Diagnostic d;
+      d.message = fmt::format("unknown option `{}`", full);
+      d.pos = def.pos;
+      d.label = fmt::format("no option `{}` is declared",
+                            upto.empty() ? quote_segment(def.rest[i]) : upto + "." + quote_segment(def.rest[i]));
+      if (!near.empty()) {
+        std::vector<std::string> quoted;
+        for (auto& n : near) quoted.push_back("`" + n + "`");
+        d.help = fmt::format("did you mean {}?", list_words(quoted));
+      } else {
+        d.help = "declare the option in a module under [options], or check its spelling";
+      }
+      errors.push_back(std::move(d));
+      return;
+    }
+    node = child;
+  }
+  if (node->option) {
+    MergeDef at = def;
+    at.rest = def.rest + i;
+    at.rest_size = def.rest_size - i;
+    sink(node->option, at);
+    return;
+  }
+  // The path ends at a group of options: the value must be a table naming them.
+  if (def.value->kind != ValueKind::Table) {
+    std::vector<std::string> names;
+    for (const OptionNode* ch : node->children) names.emplace_back(quote_segment(ch->name));
+    Diagnostic d;
+    d.message = fmt::format("`{}` is a group of options, not an option", OptionTree::node_path(node));
+    d.pos = def.pos;
+    d.label = fmt::format("got {}", describe_kind(def.value->kind));
+    d.help = fmt::format("set one of its options ({}), or write a table", list_words(names, " and "));
+    errors.push_back(std::move(d));
+    return;
+  }
+  for (auto e = def.value->begin_entries(); e != def.value->end_entries(); ++e) {
+    MergeDef part = def;
+    part.value = e->value;
+    part.rest = &e->key;
+    part.rest_size = 1;
+    part.pos = SourcePos{def.pos.file, e->line, e->column};
+    if (!keep_properties) {
+      part.priority = 100;
+      part.order = 1000;
+    }
+    if (part.value->kind == ValueKind::Wrapped && !(tree.child(node, e->key) && tree.child(node, e->key)->option)) {
+      // A wrapper on a group applies to each option in it.
+      if (part.value->wrapped.priority != kUnset) part.priority = part.value->wrapped.priority;
+      if (part.value->wrapped.order != kUnset) part.order = part.value->wrapped.order;
+      part.value = part.value->wrapped.inner;
+    }
+    distribute(tree, node, part, true, sink, errors);
+  }
+}
+
+SourcePos Merger::value_pos(const Value* v, const MergeDef& d) const {
+  if (v->line != 0) return SourcePos{d.pos.file, v->line, v->column};
+  return d.pos;
+}
+
+void Merger::type_error(const Type& type, const Value* v, const MergeDef& d, const std::string& where,
+                        std::string detail) {
+  Diagnostic diag;
+  diag.message = fmt::format("type mismatch in `{}`: expected {}, got {}", where, describe_type(type),
+                             detail.empty() ? std::string(describe_kind(v->kind)) : detail);
+  diag.pos = value_pos(v, d);
+  diag.label = fmt::format("this is {}", show_value(v));
+  if (type.kind == Type::Kind::Enum) {
+    diag.help = fmt::format("use one of {}", describe_type(type).substr(5));
+  } else {
+    diag.help = fmt::format("write a value of type {} here", describe_type(type));
+  }
+  throw EvalError{std::move(diag)};
+}
+
+void Merger::conflict(const std::vector<MergeDef>& defs, const std::vector<const Value*>& values,
+                      const std::string& where) {
+  Diagnostic diag;
+  diag.message = fmt::format("conflicting values for `{}`", where);
+  diag.pos = defs[0].pos;
+  diag.label = fmt::format("defined as {} with priority {}", show_value(values[0]), level_priority(defs[0]));
+  for (size_t i = 1; i < defs.size(); ++i) {
+    diag.notes.push_back(Note{fmt::format("defined as {} with priority {}", show_value(values[i]), level_priority(defs[i])),
+                              defs[i].pos});
+  }
+  diag.help =
+      "remove all but one of them, or make one win: put it under [force] (priority 50), or move the others "
+      "to [defaults] (priority 1000)";
+  throw EvalError{std::move(diag)};
+}
+
+void Merger::no_rest(const Type& type, const MergeDef& d, const std::string& where) {
+  if (d.rest_size == 0) return;
+  Diagnostic diag;
+  diag.message = fmt::format("`{}` is of type {} and has no `{}` inside it", where, describe_type(type),
+                             quote_segment(d.rest[0]));
+  diag.pos = d.pos;
+  diag.help = fmt::format("define `{}` itself", where);
+  throw EvalError{std::move(diag)};
+}
+
+const Value* Merger::materialize(const Value* v, FileId file) {
+  switch (v->kind) {
+    case ValueKind::Template: return interpolator_.interpolate(v, file);
+    case ValueKind::Wrapped: {
+      Diagnostic diag;
+      diag.message = "a priority wrapper has no meaning here";
+      diag.pos = SourcePos{file, v->line, v->column};
+      diag.help = "`_priority` and `_order` apply to a whole definition or an attribute of an attrsOf; not inside a list or a plain value";
+      throw EvalError{std::move(diag)};
+    }
+    case ValueKind::List: {
+      std::vector<const Value*> items;
+      bool changed = false;
+      for (auto it = v->begin_items(); it != v->end_items(); ++it) {
+        items.push_back(materialize(*it, file));
+        changed |= items.back() != *it;
+      }
+      return changed ? make::list(arena_, items.data(), items.size(), v->line, v->column) : v;
+    }
+    case ValueKind::Table: {
+      std::vector<TableEntry> entries(v->begin_entries(), v->end_entries());
+      bool changed = false;
+      for (auto& e : entries) {
+        const Value* m = materialize(e.value, file);
+        changed |= m != e.value;
+        e.value = m;
+      }
+      return changed ? make::table(arena_, entries.data(), entries.size(), v->line, v->column) : v;
+    }
+    default: return v;
+  }
+}
+
+const Value* Merger::check_scalar(const Type& type, const Value* v, const MergeDef& d, const std::string& where) {
+  v = materialize(v, d.pos.file);
+  switch (type.kind) {
+    case Type::Kind::Bool:
+      if (v->kind != ValueKind::Bool) type_error(type, v, d, where);
+      return v;
+    case Type::Kind::Int:
+      if (v->kind != ValueKind::Int) type_error(type, v, d, where);
+      return v;
+    case Type::Kind::Float:
+      if (v->kind == ValueKind::Int) return make::number(arena_, static_cast<double>(v->integer), v->line, v->column);
+      if (v->kind != ValueKind::Float) type_error(type, v, d, where);
+      return v;
+    case Type::Kind::Str:
+    case Type::Kind::Package:
+      if (v->kind != ValueKind::String) type_error(type, v, d, where);
+      if (type.kind == Type::Kind::Package && (v->str().empty() || v->str().find_first_of(" \t\n/") != std::string_view::npos))
+        type_error(type, v, d, where, fmt::format("{}, which is not a package name", show_value(v)));
+      return v;
+    case Type::Kind::Enum:
+      if (v->kind != ValueKind::String) type_error(type, v, d, where);
+      for (const auto& e : type.enum_values)
+        if (e == v->str()) return v;
+      type_error(type, v, d, where, show_value(v));
+    case Type::Kind::Path: {
+      if (v->kind != ValueKind::String) type_error(type, v, d, where);
+      std::filesystem::path p(std::string(v->str()));
+      if (p.is_absolute()) return v;
+      // A relative path is relative to the file that wrote it.
+      std::filesystem::path dir = std::filesystem::path(files_.path(d.pos.file)).parent_path();
+      return make::string(arena_, (dir / p).lexically_normal().string(), v->line, v->column);
+    }
+    default: return v;
+  }
+}
+
+const Value* Merger::merge(const Type& type, std::vector<MergeDef> defs, const std::string& where) {
+  // Wrappers on whole values set the definition's priority and order.
+  for (MergeDef& d : defs) {
+    if (d.rest_size == 0 && d.value->kind == ValueKind::Wrapped) {
+      if (d.value->wrapped.priority != kUnset) d.priority = d.value->wrapped.priority;
+      if (d.value->wrapped.order != kUnset) d.order = d.value->wrapped.order;
+      d.value = d.value->wrapped.inner;
+    }
+  }
+  // Only the definitions with the best priority count.
+  int32_t best = level_priority(defs[0]);
+  for (const MergeDef& d : defs) best = std::min(best, level_priority(d));
+  std::erase_if(defs, [best](const MergeDef& d) { return level_priority(d) != best; });
+  // Order, then load order (seq), decides how lists and lines concatenate.
+  std::stable_sort(defs.begin(), defs.end(), [](const MergeDef& a, const MergeDef& b) {
+    int32_t oa = level_order(a), ob = level_order(b);
+    return oa != ob ? oa < ob : a.seq < b.seq;
+  });
+
+  switch (type.kind) {
+    case Type::Kind::Bool:
+    case Type::Kind::Int:
+    case Type::Kind::Float:
+    case Type::Kind::Str:
+    case Type::Kind::Path:
+    case Type::Kind::Package:
+    case Type::Kind::Enum: return merge_scalar(type, defs, where);
+    case Type::Kind::Lines: return merge_lines(defs, where);
+    case Type::Kind::ListOf: return merge_list(type, defs, where);
+    case Type::Kind::AttrsOf: return merge_attrs(*type.elem, defs, where);
+    case Type::Kind::NullOr: return merge(*type.elem, std::move(defs), where);
+    case Type::Kind::Either: {
+      bool all_first = true, all_second = true;
+      for (const MergeDef& d : defs) {
+        if (d.rest_size > 0) {
+          all_first &= type.elem->kind == Type::Kind::AttrsOf || type.elem->kind == Type::Kind::Submodule || type.elem->kind == Type::Kind::Anything;
+          all_second &= type.alt->kind == Type::Kind::AttrsOf || type.alt->kind == Type::Kind::Submodule || type.alt->kind == Type::Kind::Anything;
+          continue;
+        }
+        all_first &= value_fits(*type.elem, d.value);
+        all_second &= value_fits(*type.alt, d.value);
+      }
+      if (all_first) return merge(*type.elem, std::move(defs), where);
+      if (all_second) return merge(*type.alt, std::move(defs), where);
+      for (const MergeDef& d : defs)
+        if (d.rest_size == 0 && !value_fits(*type.elem, d.value) && !value_fits(*type.alt, d.value))
+          type_error(type, d.value, d, where);
+      // Each value fits one side, but not all the same side.
+      conflict(defs, [&] {
+        std::vector<const Value*> vs;
+        for (auto& d : defs) vs.push_back(d.value);
+        return vs;
+      }(), where);
+    }
+    case Type::Kind::Anything: return merge_anything(defs, where);
+    case Type::Kind::Submodule: return merge_submodule(*type.options, defs, where);
+  }
+  return nullptr;
+}
+
+const Value* Merger::merge_scalar(const Type& type, const std::vector<MergeDef>& defs, const std::string& where) {
+  std::vector<const Value*> values;
+  values.reserve(defs.size());
+  for (const MergeDef& d : defs) {
+    no_rest(type, d, where);
+    values.push_back(check_scalar(type, d.value, d, where));
+  }
+  for (size_t i = 1; i < values.size(); ++i)
+    if (!values_equal(values[0], values[i])) conflict(defs, values, where);
+  return values[0];
+}
+
+const Value* Merger::merge_lines(const std::vector<MergeDef>& defs, const std::string& where) {
+  static const Type kLines{Type::Kind::Lines};
+  if (defs.size() == 1) {
+    no_rest(kLines, defs[0], where);
+    const Value* v = materialize(defs[0].value, defs[0].pos.file);
+    if (v->kind != ValueKind::String) type_error(kLines, v, defs[0], where);
+    return v;
+  }
+  std::string joined;
+  for (size_t i = 0; i < defs.size(); ++i) {
+    no_rest(kLines, defs[i], where);
+    const Value* v = materialize(defs[i].value, defs[i].pos.file);
+    if (v->kind != ValueKind::String) type_error(kLines, v, defs[i], where);
+    if (i) joined += '\n';
+    joined += v->str();
+  }
+  return make::string(arena_, joined);
+}
+
+const Value* Merger::merge_list(const Type& type, const std::vector<MergeDef>& defs, const std::string& where) {
+  const Type& elem = *type.elem;
+  std::vector<const Value*> items;
+  for (const MergeDef& d : defs) {
+    no_rest(type, d, where);
+    if (d.value->kind != ValueKind::List) type_error(type, d.value, d, where);
+    uint32_t index = 0;
+    for (auto it = d.value->begin_items(); it != d.value->end_items(); ++it, ++index) {
+      const Value* item = *it;
+      std::string item_where = fmt::format("{}.[{}]", where, index);
+      if (elem.is_scalar() && item->kind != ValueKind::Wrapped) {
+        items.push_back(check_scalar(elem, item, d, item_where));
+        continue;
+      }
+      MergeDef one = d;
+      one.value = item;
+      one.priority = 100;
+      one.order = 1000;
+      if (item->line) one.pos = SourcePos{d.pos.file, item->line, item->column};
+      const Value* merged = merge(elem, {one}, item_where);
+      if (merged) items.push_back(merged);
+    }
+  }
+  return make::list(arena_, items.data(), items.size());
+}
+
+const Value* Merger::merge_attrs(const Type& elem, const std::vector<MergeDef>& defs, const std::string& where) {
+  // Element definitions per key, keeping the order of `defs`.
+  std::map<std::string_view, std::vector<MergeDef>> per_key;
+  for (const MergeDef& d : defs) {
+    if (d.rest_size > 0) {
+      MergeDef e = d;
+      e.rest = d.rest + 1;
+      e.rest_size = d.rest_size - 1;
+      per_key[d.rest[0]].push_back(e);
+      continue;
+    }
+    const Value* v = d.value;
+    if (v->kind != ValueKind::Table) {
+      Type shown{Type::Kind::AttrsOf};
+      shown.elem = &elem;
+      type_error(shown, v, d, where);
+    }
+    for (auto e = v->begin_entries(); e != v->end_entries(); ++e) {
+      MergeDef ed = d;
+      ed.value = e->value;
+      ed.rest = nullptr;
+      ed.rest_size = 0;
+      ed.priority = 100;
+      ed.order = 1000;
+      ed.pos = SourcePos{d.pos.file, e->line, e->column};
+      per_key[e->key].push_back(ed);
+    }
+  }
+  std::vector<TableEntry> entries;
+  entries.reserve(per_key.size());
+  for (auto& [key, key_defs] : per_key) {
+    const Value* v = merge(elem, std::move(key_defs), child_name(where, key));
+    if (v) entries.push_back(TableEntry{key, v, 0, 0});
+  }
+  return make::table(arena_, entries.data(), entries.size());
+}
+
+const Value* Merger::merge_anything(const std::vector<MergeDef>& defs, const std::string& where) {
+  static const Type kAnything{Type::Kind::Anything};
+  bool any_table = false, all_tables = true;
+  for (const MergeDef& d : defs) {
+    bool table = d.rest_size > 0 || d.value->kind == ValueKind::Table;
+    any_table |= table;
+    all_tables &= table;
+  }
+  if (all_tables) return merge_attrs(kAnything, defs, where);
+  std::vector<const Value*> values;
+  for (const MergeDef& d : defs) values.push_back(d.rest_size > 0 ? d.value : materialize(d.value, d.pos.file));
+  if (any_table) conflict(defs, values, where);
+  // As in NixOS, other values (lists included) must agree.
+  for (size_t i = 1; i < values.size(); ++i)
+    if (!values_equal(values[0], values[i])) conflict(defs, values, where);
+  return values[0];
+}
+
+const Value* Merger::merge_submodule(const OptionTree& options, const std::vector<MergeDef>& defs,
+                                     const std::string& where) {
+  std::vector<std::vector<MergeDef>> per_option(options.options().size());
+  std::vector<Diagnostic> errors;
+  auto sink = [&](const OptionInfo* o, const MergeDef& d) { per_option[o->id].push_back(d); };
+  for (const MergeDef& d : defs) {
+    if (d.rest_size == 0 && d.value->kind != ValueKind::Table) {
+      Type shown{Type::Kind::Submodule};
+      shown.options = &options;
+      type_error(shown, d.value, d, where, std::string(describe_kind(d.value->kind)));
+    }
+    distribute(options, options.root(), d, false, sink, errors);
+  }
+  if (!errors.empty()) {
+    // Name the option in terms of the whole path, not the submodule's own.
+    Diagnostic first = std::move(errors[0]);
+    size_t tick = first.message.find('`');
+    if (tick != std::string::npos) first.message.insert(tick + 1, where + ".");
+    throw EvalError{std::move(first)};
+  }
+  // Build the element: each sub-option's merged value, nested by its path.
+  struct Built {
+    std::vector<std::string_view> path;
+    const Value* value;
+  };
+  std::vector<Built> built;
+  for (const OptionInfo* o : options.options()) {
+    std::vector<MergeDef>& od = per_option[o->id];
+    std::string name = where + "." + o->name;
+    if (o->decl->default_value) {
+      MergeDef def{o->decl->default_value, nullptr, 0, 1500, 1000, o->pos, UINT32_MAX, -1};
+      if (od.empty()) od.push_back(def);
+    }
+    const Value* v = nullptr;
+    if (!od.empty()) {
+      v = merge(*o->type, std::move(od), name);
+    } else if (o->type->kind == Type::Kind::NullOr) {
+      v = make::null(arena_);
+    }
+    if (!v) continue;
+    std::vector<std::string_view> path;
+    for (const OptionNode* n = o->node; n && n->parent; n = n->parent) path.push_back(n->name);
+    std::reverse(path.begin(), path.end());
+    built.push_back(Built{std::move(path), v});
+  }
+  // Sub-options are usually one level deep; nest the deeper ones.
+  std::function<const Value*(size_t, size_t, size_t)> nest = [&](size_t depth, size_t lo, size_t hi) -> const Value* {
+    std::vector<TableEntry> entries;
+    size_t i = lo;
+    while (i < hi) {
+      std::string_view key = built[i].path[depth];
+      size_t j = i;
+      while (j < hi && built[j].path[depth] == key) ++j;
+      if (built[i].path.size() == depth + 1) {
+        entries.push_back(TableEntry{key, built[i].value, 0, 0});
+      } else {
+        entries.push_back(TableEntry{key, nest(depth + 1, i, j), 0, 0});
+      }
+      i = j;
+    }
+    return make::table(arena_, entries.data(), entries.size());
+  };
+  std::stable_sort(built.begin(), built.end(), [](const Built& a, const Built& b) { return a.path < b.path; });
+  return nest(0, 0, built.size());
+}
+
+}  // namespace sc

@@ -1,0 +1,86 @@
+// Merging by type (DESIGN.md section 3, "Merging"): priorities and orders at
+// every level, lists concatenate, attrsOf merges per key, lines join,
+// submodules merge option by option, everything else must agree.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "declare/option_tree.h"
+#include "util/arena.h"
+#include "util/diagnostic.h"
+#include "util/value.h"
+
+namespace sc {
+
+// A definition as seen at one level of merging: `rest` is what is left of its
+// path below this level (empty when it defines this level's value itself).
+struct MergeDef {
+  const Value* value;
+  const std::string_view* rest;
+  uint32_t rest_size;
+  int32_t priority;
+  int32_t order;
+  SourcePos pos;   // the defining key; pos.file is the defining file
+  uint32_t seq;    // load order then text order: the tie-breaker for lists
+  int32_t when;    // the condition guarding it (top level only), or -1
+};
+
+// What merging needs from the evaluator: expanding `{{ }}` in strings.
+class Interpolator {
+ public:
+  virtual ~Interpolator() = default;
+  // Returns a String value. May throw EvalError / EvalAborted.
+  virtual const Value* interpolate(const Value* tmpl, FileId file) = 0;
+};
+
+// Sends `def` to the options of `tree` it defines, starting at `from`: walks
+// its path, and splits a table written at a group of options into one
+// definition per option. `keep_properties`: whether the split parts keep the
+// definition's priority and order (true above an option, as NixOS pushes
+// mkDefault down; false inside a submodule element, whose own priority was
+// already used). Unknown names become diagnostics in `errors`.
+void distribute(const OptionTree& tree, const OptionNode* from, const MergeDef& def, bool keep_properties,
+                const std::function<void(const OptionInfo*, const MergeDef&)>& sink, std::vector<Diagnostic>& errors);
+
+class Merger {
+ public:
+  Merger(Arena& arena, Interpolator& interpolator, const SourceFiles& files)
+      : arena_(arena), interpolator_(interpolator), files_(files) {}
+
+  // Merges the definitions of one option (or element, or sub-option) named
+  // `where`. REQUIRES: `defs` is not empty and holds only active
+  // definitions. Returns nullptr when the result has no value (a submodule
+  // whose every option is unset). Throws EvalError on a type error or
+  // conflict.
+  const Value* merge(const Type& type, std::vector<MergeDef> defs, const std::string& where);
+
+  // Expands templates anywhere inside `v`; returns `v` itself when it has none.
+  const Value* materialize(const Value* v, FileId file);
+
+ private:
+  const Value* merge_scalar(const Type& type, const std::vector<MergeDef>& defs, const std::string& where);
+  const Value* merge_lines(const std::vector<MergeDef>& defs, const std::string& where);
+  const Value* merge_list(const Type& type, const std::vector<MergeDef>& defs, const std::string& where);
+  const Value* merge_attrs(const Type& elem, const std::vector<MergeDef>& defs, const std::string& where);
+  const Value* merge_anything(const std::vector<MergeDef>& defs, const std::string& where);
+  const Value* merge_submodule(const OptionTree& options, const std::vector<MergeDef>& defs, const std::string& where);
+  const Value* check_scalar(const Type& type, const Value* v, const MergeDef& d, const std::string& where);
+  void no_rest(const Type& type, const MergeDef& d, const std::string& where);
+  [[noreturn]] void type_error(const Type& type, const Value* v, const MergeDef& d, const std::string& where,
+                               std::string detail = {});
+  [[noreturn]] void conflict(const std::vector<MergeDef>& defs, const std::vector<const Value*>& values,
+                             const std::string& where);
+  SourcePos value_pos(const Value* v, const MergeDef& d) const;
+
+  Arena& arena_;
+  Interpolator& interpolator_;
+  const SourceFiles& files_;
+};
+
+// The effective priority of a definition at the level where it stands.
+inline int32_t level_priority(const MergeDef& d) { return d.rest_size == 0 ? d.priority : 100; }
+inline int32_t level_order(const MergeDef& d) { return d.rest_size == 0 ? d.order : 1000; }
+
+}  // namespace sc

@@ -1,0 +1,82 @@
+#include "eval/pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace sc {
+
+namespace {
+// Whether `path` is a declared option (so reading it cannot be an unknown-option error).
+bool declares(const Evaluation& eval, const std::vector<std::string>& path) {
+  const OptionTree& tree = eval.declarations().tree;
+  const OptionNode* node = tree.root();
+  for (const std::string& segment : path) {
+    node = tree.child(node, segment);
+    if (!node) return false;
+  }
+  return node->option != nullptr;
+}
+
+double millis_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+}  // namespace
+
+std::unique_ptr<EvaluatedConfig> prepare(const std::vector<ModuleRoot>& roots, SourceFiles& files, Diagnostics& diags,
+                                         Evaluation* os, const UserContext* user) {
+  auto out = std::make_unique<EvaluatedConfig>();
+  auto start = std::chrono::steady_clock::now();
+  size_t errors_before = diags.error_count();
+  out->loaded = load_modules(roots, files, diags);
+  spdlog::debug("loaded {} modules in {:.1f} ms", out->loaded.modules.size(), millis_since(start));
+  if (diags.error_count() > errors_before) return out;
+  start = std::chrono::steady_clock::now();
+  out->decls = declare_options(out->loaded.modules, diags);
+  spdlog::debug("declared {} options in {:.1f} ms", out->decls->tree.options().size(), millis_since(start));
+  if (diags.error_count() > errors_before) return out;
+  start = std::chrono::steady_clock::now();
+  out->eval = std::make_unique<Evaluation>(out->loaded.modules, *out->decls, files, diags);
+  if (os && user) out->eval->set_home_context(os, *user);
+  out->ok = out->eval->index();
+  spdlog::debug("indexed definitions in {:.1f} ms", millis_since(start));
+  return out;
+}
+
+HostEvaluation prepare_host(const HostSpec& host, SourceFiles& files, Diagnostics& diags, bool with_homes) {
+  HostEvaluation out;
+  out.host = &host;
+  std::vector<ModuleRoot> roots;
+  for (const std::string& dir : host.library_dirs)
+    for (const std::string& file : library_modules(dir, false)) roots.push_back(ModuleRoot{file, {}});
+  roots.insert(roots.end(), host.modules.begin(), host.modules.end());
+  out.system = prepare(roots, files, diags);
+  if (!with_homes || !out.system->ok) return out;
+
+  Evaluation& os = *out.system->eval;
+  if (!declares(os, {"home-manager", "users"})) return out;
+  auto users = os.lookup({"home-manager", "users"});
+  if (users.status != Evaluation::Status::Value || !users.value->is_table()) return out;
+  for (auto e = users.value->begin_entries(); e != users.value->end_entries(); ++e) {
+    HomeEvaluation home;
+    home.user.name = std::string(e->key);
+    home.user.home = "/home/" + home.user.name;
+    if (declares(os, {"users", "users"})) {
+      auto declared_home = os.lookup({"users", "users", home.user.name, "home"}, true);
+      if (declared_home.status == Evaluation::Status::Value && declared_home.value->is_string())
+        home.user.home = std::string(declared_home.value->str());
+    }
+    std::vector<ModuleRoot> home_roots;
+    for (const std::string& dir : host.library_dirs)
+      for (const std::string& file : library_modules(dir, true)) home_roots.push_back(ModuleRoot{file, {}});
+    if (const TableEntry* modules = e->value->find("modules"); modules && modules->value->is_list()) {
+      for (auto it = modules->value->begin_items(); it != modules->value->end_items(); ++it)
+        if ((*it)->is_string()) home_roots.push_back(ModuleRoot{std::string((*it)->str()), {}});
+    }
+    home.config = prepare(home_roots, files, diags, &os, &home.user);
+    out.homes.push_back(std::move(home));
+  }
+  return out;
+}
+
+}  // namespace sc

@@ -1,0 +1,200 @@
+#include "load/loader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "load/module_parser.h"
+
+namespace sc {
+
+std::string resolve_module_path(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return {};
+  std::string file = path;
+  if (S_ISDIR(st.st_mode)) {
+    file = path + "/default.toml";
+    if (stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return {};
+  } else if (!S_ISREG(st.st_mode)) {
+    return {};
+  }
+  char resolved[PATH_MAX];
+  if (!realpath(file.c_str(), resolved)) return {};
+  return resolved;
+}
+
+namespace {
+
+bool read_file(const std::string& path, std::string& out) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
+  char buffer[65536];
+  ssize_t n;
+  while ((n = read(fd, buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<size_t>(n));
+  close(fd);
+  return n == 0;
+}
+
+// One file of the closure, found by some worker.
+struct Slot {
+  std::string path;
+  std::optional<Module> module;
+  std::vector<int> imports;  // slot of each import, -1 where it is missing
+  Diagnostics diags;
+};
+
+class ParallelLoader {
+ public:
+  ParallelLoader(SourceFiles& files) : files_(files) {}
+
+  // Returns the slot of `canonical`, queueing it for parsing the first time.
+  // REQUIRES: mutex_ held.
+  int slot_for(const std::string& canonical) {
+    auto [it, inserted] = index_.emplace(canonical, static_cast<int>(slots_.size()));
+    if (inserted) {
+      slots_.push_back(std::make_unique<Slot>());
+      slots_.back()->path = canonical;
+      queue_.push_back(it->second);
+    }
+    return it->second;
+  }
+
+  void run(unsigned threads) {
+    std::vector<std::unique_ptr<Arena>> arenas;
+    for (unsigned i = 0; i < threads; ++i) arenas.push_back(std::make_unique<Arena>());
+    std::vector<std::thread> workers;
+    for (unsigned i = 1; i < threads; ++i) workers.emplace_back([this, a = arenas[i].get()] { work(*a); });
+    work(*arenas[0]);
+    for (auto& w : workers) w.join();
+    for (auto& a : arenas) arenas_.push_back(std::move(a));
+  }
+
+  std::mutex mutex_;
+  std::unordered_map<std::string, int> index_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<std::unique_ptr<Arena>> arenas_;
+
+ private:
+  void work(Arena& arena) {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      ready_.wait(lock, [this] { return !queue_.empty() || busy_ == 0; });
+      if (queue_.empty()) break;  // nothing queued and nobody can queue more
+      int index = queue_.front();
+      queue_.pop_front();
+      ++busy_;
+      Slot* slot = slots_[index].get();
+      lock.unlock();
+      parse(*slot, arena);
+      // Resolve imports outside the lock: realpath and stat are system calls.
+      std::vector<std::string> resolved;
+      if (slot->module) {
+        for (const Import& imp : slot->module->imports) resolved.push_back(resolve_module_path(imp.path));
+      }
+      lock.lock();
+      for (size_t i = 0; i < resolved.size(); ++i) {
+        if (resolved[i].empty()) {
+          const Import& imp = slot->module->imports[i];
+          slot->diags.error(fmt::format("import of a missing file `{}`", imp.path), imp.pos,
+                            "check the path: it is relative to the importing file, and a directory means its "
+                            "default.toml");
+          slot->imports.push_back(-1);
+        } else {
+          slot->imports.push_back(slot_for(resolved[i]));
+        }
+      }
+      --busy_;
+      ready_.notify_all();
+    }
+    ready_.notify_all();
+  }
+
+  void parse(Slot& slot, Arena& arena) {
+    FileId file = files_.add(slot.path);
+    std::string text;
+    if (!read_file(slot.path, text)) {
+      slot.diags.error(fmt::format("cannot read module `{}`", slot.path), SourcePos{});
+      return;
+    }
+    // parse_module reports into this slot's own list: workers never share one.
+    slot.module = parse_module(text, slot.path, file, arena, slot.diags);
+  }
+
+  SourceFiles& files_;
+  std::deque<int> queue_;
+  int busy_ = 0;
+  std::condition_variable ready_;
+};
+
+}  // namespace
+
+LoadedModules load_modules(const std::vector<ModuleRoot>& roots, SourceFiles& files, Diagnostics& diags,
+                           unsigned threads) {
+  if (threads == 0) threads = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+  ParallelLoader loader(files);
+  std::vector<int> root_slots;
+  {
+    std::lock_guard lock(loader.mutex_);
+    for (const ModuleRoot& root : roots) {
+      std::string canonical = resolve_module_path(root.path);
+      if (canonical.empty()) {
+        diags.error(fmt::format("module `{}` does not exist", root.path), root.pos,
+                    "check the path: it is relative to the file that names it, and a directory means its "
+                    "default.toml");
+        root_slots.push_back(-1);
+      } else {
+        root_slots.push_back(loader.slot_for(canonical));
+      }
+    }
+  }
+  loader.run(threads);
+
+  // Depth-first pre-order from the roots, each file once: the load order.
+  LoadedModules out;
+  std::vector<bool> seen(loader.slots_.size(), false);
+  std::vector<int> order;
+  std::vector<std::pair<int, size_t>> stack;  // slot, next import to visit
+  for (int root : root_slots) {
+    if (root < 0 || seen[root]) continue;
+    seen[root] = true;
+    order.push_back(root);
+    stack.emplace_back(root, 0);
+    while (!stack.empty()) {
+      auto& [slot, next] = stack.back();
+      const std::vector<int>& imports = loader.slots_[slot]->imports;
+      if (next == imports.size()) {
+        stack.pop_back();
+        continue;
+      }
+      int child = imports[next++];
+      if (child < 0 || seen[child]) continue;
+      seen[child] = true;
+      order.push_back(child);
+      stack.emplace_back(child, 0);
+    }
+  }
+  out.modules.reserve(order.size());
+  for (int index : order) {
+    Slot& slot = *loader.slots_[index];
+    diags.append(std::move(slot.diags));
+    if (slot.module) out.modules.push_back(std::move(*slot.module));
+  }
+  out.arenas = std::move(loader.arenas_);
+  return out;
+}
+
+}  // namespace sc

@@ -1,0 +1,36 @@
+// The import closure. Parses every module reachable from the library and the
+// entry modules, on several threads, then orders them deterministically: a
+// depth-first pre-order walk, library first, each file once by canonical path.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "load/module.h"
+#include "util/diagnostic.h"
+
+namespace sc {
+
+struct ModuleRoot {
+  std::string path;  // a file, or a directory meaning its default.toml
+  SourcePos pos;     // the site that names it (unknown for the library)
+};
+
+struct LoadedModules {
+  std::vector<Module> modules;  // in load order
+  std::vector<std::unique_ptr<Arena>> arenas;  // own everything the modules point into
+};
+
+// Loads `roots` (in order) and their imports. Problems (a missing import, a
+// TOML syntax error) go to `diags` in load order; the module set is then
+// incomplete and the caller should stop after reporting them.
+// `threads` = 0 picks the number of cores.
+LoadedModules load_modules(const std::vector<ModuleRoot>& roots, SourceFiles& files, Diagnostics& diags,
+                           unsigned threads = 0);
+
+// A module path as written → the file to read: a directory means its
+// default.toml. Returns the canonical path, or empty when there is no file.
+std::string resolve_module_path(const std::string& path);
+
+}  // namespace sc

@@ -1,0 +1,453 @@
+#include "load/module_parser.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "load/template.h"
+#include "util/text.h"
+
+namespace sc {
+
+PathRef make_path(Arena& arena, const std::vector<std::string_view>& segments) {
+  std::string_view* copy = arena.array<std::string_view>(segments.size());
+  for (size_t i = 0; i < segments.size(); ++i) copy[i] = segments[i];
+  return PathRef{copy, static_cast<uint32_t>(segments.size())};
+}
+
+std::string path_string(PathRef path) { return join_path(path); }
+
+namespace {
+
+const std::vector<std::string> kTopLevelKeys = {"imports", "options", "types",      "config",  "defaults",
+                                                "force",   "when",    "assertions", "warnings"};
+const std::vector<std::string> kDeclarationKeys = {"type",   "default",  "description", "example",
+                                                   "values", "readOnly", "internal",    "options"};
+
+class ModuleBuilder {
+ public:
+  ModuleBuilder(Module& module, Arena& arena, Diagnostics& diags) : m_(module), arena_(arena), diags_(diags) {}
+
+  void build(const toml::table& doc) {
+    for (auto&& [key, node] : doc) {
+      std::string_view name = key.str();
+      if (name == "imports") {
+        imports(node, key);
+      } else if (name == "options") {
+        if (auto* t = table_or_error(node, "options", "a table of option declarations")) {
+          std::vector<std::string_view> path;
+          options(*t, path, m_.options);
+        }
+      } else if (name == "types") {
+        if (auto* t = table_or_error(node, "types", "a table of named types")) named_types(*t);
+      } else if (name == "config" || name == "defaults" || name == "force") {
+        if (auto* t = table_or_error(node, name, "a table of definitions")) {
+          std::vector<std::string_view> path;
+          definitions(*t, path, section_priority(name), -1);
+        }
+      } else if (name == "when") {
+        when_blocks(node);
+      } else if (name == "assertions" || name == "warnings") {
+        checks(node, name == "warnings");
+      } else {
+        unknown_key(name, at(key), kTopLevelKeys, "a module's top level",
+                    "option values go under [config], [defaults] or [force]");
+      }
+    }
+    std::stable_sort(m_.definitions.begin(), m_.definitions.end(), [](const Definition& a, const Definition& b) {
+      return a.pos.line != b.pos.line ? a.pos.line < b.pos.line : a.pos.column < b.pos.column;
+    });
+  }
+
+ private:
+  SourcePos at(const toml::source_region& r) const { return SourcePos{m_.file, r.begin.line, r.begin.column}; }
+  SourcePos at(const toml::key& k) const { return at(k.source()); }
+  SourcePos at(const toml::node& n) const { return at(n.source()); }
+
+  static int32_t section_priority(std::string_view section) {
+    if (section == "force") return kPriorityForce;
+    if (section == "defaults") return kPriorityDefaults;
+    return kPriorityNormal;
+  }
+
+  void error(std::string message, SourcePos pos, std::string help = {}) {
+    diags_.error(std::move(message), pos, std::move(help));
+  }
+
+  void unknown_key(std::string_view name, SourcePos pos, const std::vector<std::string>& allowed,
+                   std::string_view where, std::string_view extra_help = {}) {
+    auto near = closest_names(name, allowed, 1);
+    std::string help = near.empty() ? fmt::format("the keys allowed here are {}", list_words(allowed))
+                                    : fmt::format("did you mean `{}`?", near[0]);
+    if (!extra_help.empty()) help += fmt::format("; {}", extra_help);
+    error(fmt::format("unknown key `{}` in {}", name, where), pos, help);
+  }
+
+  const toml::table* table_or_error(const toml::node& node, std::string_view name, std::string_view what) {
+    if (auto* t = node.as_table()) return t;
+    error(fmt::format("`{}` must be {}", name, what), at(node));
+    return nullptr;
+  }
+
+  const std::string* string_or_error(const toml::node& node, std::string_view name) {
+    if (auto* s = node.as_string()) return &s->get();
+    error(fmt::format("`{}` must be a string, not {}", name, toml_kind(node)), at(node));
+    return nullptr;
+  }
+
+  static std::string_view toml_kind(const toml::node& node) {
+    switch (node.type()) {
+      case toml::node_type::table: return "a table";
+      case toml::node_type::array: return "a list";
+      case toml::node_type::string: return "a string";
+      case toml::node_type::integer: return "an integer";
+      case toml::node_type::floating_point: return "a float";
+      case toml::node_type::boolean: return "a boolean";
+      default: return "a date or time";
+    }
+  }
+
+  // A TOML value → Value. Strings with `{{` become templates, tables with a
+  // `_value` key become wrappers.
+  const Value* convert(const toml::node& node) {
+    SourcePos pos = at(node);
+    switch (node.type()) {
+      case toml::node_type::string: {
+        const std::string& s = node.as_string()->get();
+        if (has_interpolation(s)) {
+          ParseFailure failure;
+          const Template* tmpl = parse_template(s, arena_, failure);
+          if (!tmpl) {
+            SourcePos where = pos;
+            where.column += 1 + failure.offset;  // exact for one-line strings without escapes
+            error(fmt::format("malformed interpolation: {}", failure.message), where,
+                  "write {{ option.path }} or {{ option.path | filter }}; {{ '{{' }} writes literal braces");
+            return make::string(arena_, s, pos.line, pos.column);
+          }
+          Value* v = arena_.make<Value>();
+          v->kind = ValueKind::Template;
+          v->tmpl = tmpl;
+          v->line = pos.line;
+          v->column = pos.column;
+          return v;
+        }
+        return make::string(arena_, s, pos.line, pos.column);
+      }
+      case toml::node_type::integer: return make::integer(arena_, node.as_integer()->get(), pos.line, pos.column);
+      case toml::node_type::floating_point:
+        return make::number(arena_, node.as_floating_point()->get(), pos.line, pos.column);
+      case toml::node_type::boolean: return make::boolean(arena_, node.as_boolean()->get(), pos.line, pos.column);
+      case toml::node_type::array: {
+        const toml::array& a = *node.as_array();
+        std::vector<const Value*> items;
+        items.reserve(a.size());
+        for (const toml::node& item : a) items.push_back(convert(item));
+        return make::list(arena_, items.data(), items.size(), pos.line, pos.column);
+      }
+      case toml::node_type::table: {
+        const toml::table& t = *node.as_table();
+        if (is_wrapper(t)) return wrapper(t, pos);
+        std::vector<TableEntry> entries;
+        entries.reserve(t.size());
+        for (auto&& [key, child] : t) {
+          if (!reserved_key_ok(key)) continue;
+          SourcePos kp = at(key);
+          entries.push_back(TableEntry{arena_.copy(key.str()), convert(child), kp.line, kp.column});
+        }
+        return make::table(arena_, entries.data(), entries.size(), pos.line, pos.column);
+      }
+      default: {
+        // Dates and times have no option type; keep them as their TOML text.
+        std::string text;
+        if (auto* d = node.as_date()) text = fmt::format("{:04}-{:02}-{:02}", d->get().year, d->get().month, d->get().day);
+        error("dates and times are not supported as option values", pos, "write the value as a string");
+        return make::string(arena_, text, pos.line, pos.column);
+      }
+    }
+  }
+
+  static bool is_wrapper(const toml::table& t) { return t.contains("_value"); }
+
+  // Keys starting with `_` belong to wrappers; anywhere else they are an error.
+  bool reserved_key_ok(const toml::key& key) {
+    if (key.str().empty() || key.str()[0] != '_') return true;
+    error(fmt::format("`{}` is only allowed in a wrapper table", key.str()), at(key),
+          "a wrapper is { _value = ..., _priority = N, _order = \"before\" | \"after\" | N }; option names "
+          "never start with `_`");
+    return false;
+  }
+
+  const Value* wrapper(const toml::table& t, SourcePos pos) {
+    Value* v = arena_.make<Value>();
+    v->kind = ValueKind::Wrapped;
+    v->line = pos.line;
+    v->column = pos.column;
+    v->wrapped.inner = convert(*t.get("_value"));
+    v->wrapped.priority = kUnset;
+    v->wrapped.order = kUnset;
+    for (auto&& [key, node] : t) {
+      std::string_view k = key.str();
+      if (k == "_value") continue;
+      if (k == "_priority") {
+        if (auto* i = node.as_integer()) {
+          v->wrapped.priority = static_cast<int32_t>(i->get());
+        } else {
+          error("`_priority` must be an integer (force is 50, config 100, defaults 1000)", at(node));
+        }
+      } else if (k == "_order") {
+        if (auto* i = node.as_integer()) {
+          v->wrapped.order = static_cast<int32_t>(i->get());
+        } else if (auto* s = node.as_string(); s && (s->get() == "before" || s->get() == "after")) {
+          v->wrapped.order = s->get() == "before" ? kOrderBefore : kOrderAfter;
+        } else {
+          error("`_order` must be \"before\", \"after\" or an integer (the default is 1000)", at(node));
+        }
+      } else {
+        unknown_key(k, at(key), {"_value", "_priority", "_order"}, "a wrapper table");
+      }
+    }
+    return v;
+  }
+
+  void definitions(const toml::table& t, std::vector<std::string_view>& path, int32_t priority, int32_t when) {
+    for (auto&& [key, node] : t) {
+      if (!reserved_key_ok(key)) continue;
+      path.push_back(arena_.copy(key.str()));
+      const toml::table* sub = node.as_table();
+      if (sub && !sub->is_inline() && !is_wrapper(*sub)) {
+        definitions(*sub, path, priority, when);
+      } else {
+        Definition d;
+        d.path = make_path(arena_, path);
+        d.value = convert(node);
+        d.priority = priority;
+        d.order = kOrderDefault;
+        d.pos = at(key);
+        d.when = when;
+        if (d.value->kind == ValueKind::Wrapped) {
+          if (d.value->wrapped.priority != kUnset) d.priority = d.value->wrapped.priority;
+          if (d.value->wrapped.order != kUnset) d.order = d.value->wrapped.order;
+          d.value = d.value->wrapped.inner;
+        }
+        m_.definitions.push_back(d);
+      }
+      path.pop_back();
+    }
+  }
+
+  void options(const toml::table& t, std::vector<std::string_view>& path, std::vector<OptionDecl>& out) {
+    for (auto&& [key, node] : t) {
+      if (!reserved_key_ok(key)) continue;
+      path.push_back(arena_.copy(key.str()));
+      const toml::table* sub = node.as_table();
+      if (!sub) {
+        error(fmt::format("`{}` must be a table: an option declaration (with `type`) or a group of them",
+                          join_path(path)),
+              at(key), "declare an option as [options.a.b] with type = \"...\"");
+      } else if (auto* type = sub->get("type"); type && type->is_string()) {
+        out.push_back(declaration(*sub, path, at(key)));
+      } else {
+        options(*sub, path, out);
+      }
+      path.pop_back();
+    }
+  }
+
+  OptionDecl declaration(const toml::table& t, const std::vector<std::string_view>& path, SourcePos pos) {
+    OptionDecl d;
+    d.path = make_path(arena_, path);
+    d.pos = pos;
+    for (auto&& [key, node] : t) {
+      std::string_view k = key.str();
+      if (k == "type") {
+        d.type_text = arena_.copy(node.as_string()->get());
+        d.type_pos = at(node);
+      } else if (k == "default") {
+        d.default_value = convert(node);
+      } else if (k == "example") {
+        d.example = convert(node);
+      } else if (k == "description") {
+        if (auto* s = string_or_error(node, "description")) d.description = arena_.copy(*s);
+      } else if (k == "values") {
+        d.enum_values = convert(node);
+      } else if (k == "readOnly" || k == "internal") {
+        if (auto* b = node.as_boolean()) {
+          (k == "readOnly" ? d.read_only : d.internal) = b->get();
+        } else {
+          error(fmt::format("`{}` must be true or false", k), at(node));
+        }
+      } else if (k == "options") {
+        if (auto* sub = table_or_error(node, "options", "a table of sub-option declarations")) {
+          std::vector<std::string_view> rel;
+          options(*sub, rel, d.sub_options);
+        }
+      } else {
+        unknown_key(k, at(key), kDeclarationKeys, "an option declaration");
+      }
+    }
+    return d;
+  }
+
+  void named_types(const toml::table& t) {
+    for (auto&& [key, node] : t) {
+      NamedTypeDecl decl;
+      decl.name = arena_.copy(key.str());
+      decl.pos = at(key);
+      const toml::table* body = table_or_error(node, key.str(), "a named type: a table with `options`");
+      if (!body) continue;
+      bool has_options = false;
+      for (auto&& [k, v] : *body) {
+        if (k.str() == "options") {
+          if (auto* opts = table_or_error(v, "options", "a table of sub-option declarations")) {
+            std::vector<std::string_view> rel;
+            options(*opts, rel, decl.sub_options);
+            has_options = true;
+          }
+        } else if (k.str() == "description") {
+          if (auto* s = string_or_error(v, "description")) decl.description = arena_.copy(*s);
+        } else {
+          unknown_key(k.str(), at(k), {"options", "description"}, "a named type");
+        }
+      }
+      if (!has_options) {
+        error(fmt::format("named type `{}` declares no options", key.str()), decl.pos,
+              fmt::format("declare its options as [types.{}.options.NAME] with type = \"...\"", key.str()));
+        continue;
+      }
+      m_.types.push_back(std::move(decl));
+    }
+  }
+
+  void imports(const toml::node& node, const toml::key& key) {
+    const toml::array* list = node.as_array();
+    if (!list) {
+      error("`imports` must be a list of paths", at(key), "write imports = [\"./other.toml\"]");
+      return;
+    }
+    std::filesystem::path dir = std::filesystem::path(m_.path).parent_path();
+    for (const toml::node& item : *list) {
+      auto* s = item.as_string();
+      if (!s) {
+        error(fmt::format("an import must be a path string, not {}", toml_kind(item)), at(item));
+        continue;
+      }
+      std::filesystem::path p(s->get());
+      if (p.is_relative()) p = dir / p;
+      m_.imports.push_back(Import{p.lexically_normal().string(), at(item)});
+    }
+  }
+
+  const Expr* condition(const std::string& text, SourcePos pos) {
+    ParseFailure failure;
+    const Expr* e = parse_condition(text, arena_, failure);
+    if (!e) {
+      SourcePos where = pos;
+      where.column += 1 + failure.offset;
+      error(fmt::format("malformed condition: {}", failure.message), where,
+            "conditions use option paths, literals, !, ==, !=, &&, || and parentheses");
+    }
+    return e;
+  }
+
+  void when_blocks(const toml::node& node) {
+    const toml::array* blocks = node.as_array();
+    if (!blocks) {
+      error("`when` must be written as [[when]] blocks", at(node));
+      return;
+    }
+    for (const toml::node& item : *blocks) {
+      const toml::table* block = item.as_table();
+      if (!block) {
+        error("each [[when]] entry must be a table", at(item));
+        continue;
+      }
+      const toml::node* cond = block->get("if");
+      if (!cond || !cond->is_string()) {
+        error("a [[when]] block needs `if = \"condition\"`", at(item));
+        continue;
+      }
+      const std::string& text = cond->as_string()->get();
+      const Expr* e = condition(text, at(*cond));
+      if (!e) continue;
+      int32_t index = static_cast<int32_t>(m_.whens.size());
+      m_.whens.push_back(WhenBlock{e, arena_.copy(text), at(*cond)});
+      for (auto&& [key, child] : *block) {
+        std::string_view k = key.str();
+        if (k == "if") continue;
+        if (k == "config" || k == "defaults" || k == "force") {
+          if (auto* t = table_or_error(child, k, "a table of definitions")) {
+            std::vector<std::string_view> path;
+            definitions(*t, path, section_priority(k), index);
+          }
+        } else {
+          unknown_key(k, at(key), {"if", "config", "defaults", "force"}, "a [[when]] block");
+        }
+      }
+    }
+  }
+
+  void checks(const toml::node& node, bool warnings) {
+    std::string_view name = warnings ? "warnings" : "assertions";
+    std::string_view cond_key = warnings ? "when" : "assertion";
+    const toml::array* list = node.as_array();
+    if (!list) {
+      error(fmt::format("`{}` must be a list of tables", name), at(node));
+      return;
+    }
+    for (const toml::node& item : *list) {
+      const toml::table* t = item.as_table();
+      const toml::node* cond = t ? t->get(cond_key) : nullptr;
+      const toml::node* message = t ? t->get("message") : nullptr;
+      if (!t || !cond || !cond->is_string() || !message || !message->is_string()) {
+        error(fmt::format("each entry of `{}` must be {{ {} = \"condition\", message = \"...\" }}", name, cond_key),
+              at(item));
+        continue;
+      }
+      for (auto&& [key, child] : *t) {
+        if (key.str() != cond_key && key.str() != "message")
+          unknown_key(key.str(), at(key), {std::string(cond_key), "message"}, fmt::format("an entry of `{}`", name));
+      }
+      const std::string& text = cond->as_string()->get();
+      const Expr* e = condition(text, at(*cond));
+      if (!e) continue;
+      Check c;
+      c.is_warning = warnings;
+      c.condition = e;
+      c.text = arena_.copy(text);
+      c.condition_pos = at(*cond);
+      c.message = convert(*message);
+      c.pos = at(item);
+      m_.checks.push_back(c);
+    }
+  }
+
+  Module& m_;
+  Arena& arena_;
+  Diagnostics& diags_;
+};
+
+}  // namespace
+
+std::optional<Module> parse_module(std::string_view text, const std::string& path, FileId file, Arena& arena,
+                                   Diagnostics& diags) {
+  Module module;
+  module.file = file;
+  module.path = path;
+  toml::table doc;
+  try {
+    doc = toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    Diagnostic d;
+    d.message = fmt::format("TOML syntax error: {}", e.description());
+    d.pos = SourcePos{file, e.source().begin.line, e.source().begin.column};
+    d.help = "fix the TOML syntax of this file";
+    diags.add(std::move(d));
+    return std::nullopt;
+  }
+  ModuleBuilder(module, arena, diags).build(doc);
+  return module;
+}
+
+}  // namespace sc

@@ -1,0 +1,85 @@
+#include "load/template.h"
+
+#include "load/expr_lexer.h"
+
+namespace sc {
+
+bool is_known_filter(std::string_view name) {
+  return name == "join" || name == "json" || name == "default" || name == "upper" || name == "lower";
+}
+
+namespace {
+
+bool filter_takes_argument(std::string_view name) { return name == "join" || name == "default"; }
+
+}  // namespace
+
+const Template* parse_template(std::string_view text, Arena& arena, ParseFailure& failure) {
+  auto fail = [&](std::string message, size_t offset) -> const Template* {
+    if (failure.message.empty()) {
+      failure.message = std::move(message);
+      failure.offset = static_cast<uint32_t>(offset);
+    }
+    return nullptr;
+  };
+  Template* tmpl = arena.make<Template>();
+  tmpl->source = std::string(text);
+  size_t pos = 0;
+  std::string literal;
+  while (pos < text.size()) {
+    size_t open = text.find("{{", pos);
+    if (open == std::string_view::npos) {
+      literal.append(text.substr(pos));
+      break;
+    }
+    literal.append(text.substr(pos, open - pos));
+    if (!literal.empty()) {
+      tmpl->parts.push_back(TemplatePart{std::move(literal), nullptr, {}, static_cast<uint32_t>(pos)});
+      literal.clear();
+    }
+    ExprLexer lexer(text, open + 2);
+    TemplatePart part;
+    part.offset = static_cast<uint32_t>(open);
+    part.expr = parse_operand(lexer, arena, failure);
+    if (!part.expr) return nullptr;
+    while (lexer.peek().kind == TokenKind::Pipe) {
+      lexer.next();
+      Token name = lexer.next();
+      if (name.kind != TokenKind::Word) return fail("expected a filter name after `|`", name.offset);
+      if (!is_known_filter(name.text))
+        return fail("unknown filter `" + name.text + "`; the filters are join, json, default, upper and lower",
+                    name.offset);
+      TemplateFilter filter{name.text, nullptr, name.offset};
+      if (lexer.peek().kind == TokenKind::LParen) {
+        lexer.next();
+        const Expr* arg = parse_operand(lexer, arena, failure);
+        if (!arg) return nullptr;
+        if (arg->kind != Expr::Kind::Literal) return fail("a filter's argument must be a literal", arg->offset);
+        filter.arg = arg->literal;
+        Token close = lexer.next();
+        if (close.kind != TokenKind::RParen) return fail("expected `)` after the filter's argument", close.offset);
+      }
+      if (filter_takes_argument(filter.name) && !filter.arg)
+        return fail("filter `" + filter.name + "` needs an argument, as in " + filter.name + "(\", \")", name.offset);
+      if (!filter_takes_argument(filter.name) && filter.arg)
+        return fail("filter `" + filter.name + "` takes no argument", name.offset);
+      part.filters.push_back(std::move(filter));
+    }
+    Token close = lexer.next();
+    if (close.kind == TokenKind::Error) return fail(lexer.error, close.offset);
+    if (close.kind != TokenKind::CloseInterp)
+      return fail(close.kind == TokenKind::End ? "`{{` is not closed by `}}`" : "expected `}}` or `|`, found `" + close.text + "`",
+                  close.offset);
+    pos = lexer.position();
+    // A literal-only expression such as {{ '{{' }} is folded into the text.
+    if (part.expr->kind == Expr::Kind::Literal && part.filters.empty() && part.expr->literal->is_string()) {
+      literal.append(part.expr->literal->str());
+      continue;
+    }
+    tmpl->parts.push_back(std::move(part));
+  }
+  if (!literal.empty()) tmpl->parts.push_back(TemplatePart{std::move(literal), nullptr, {}, static_cast<uint32_t>(pos)});
+  return tmpl;
+}
+
+}  // namespace sc

@@ -1,0 +1,88 @@
+#include "util/text.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace sc {
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::vector<std::string> closest_names(std::string_view wanted, const std::vector<std::string>& candidates,
+                                       size_t limit) {
+  // A typo changes a few characters: allow about one edit in three, at least two.
+  size_t allowed = std::max<size_t>(2, wanted.size() / 3);
+  std::vector<std::pair<size_t, std::string>> scored;
+  for (const std::string& c : candidates) {
+    size_t length_gap = c.size() > wanted.size() ? c.size() - wanted.size() : wanted.size() - c.size();
+    if (length_gap > allowed) continue;
+    size_t d = edit_distance(wanted, c);
+    if (d <= allowed && d > 0) scored.emplace_back(d, c);
+  }
+  std::stable_sort(scored.begin(), scored.end(),
+                   [](const auto& x, const auto& y) { return x.first != y.first ? x.first < y.first : x.second < y.second; });
+  std::vector<std::string> out;
+  for (auto& [d, name] : scored) {
+    if (out.size() == limit) break;
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  return out;
+}
+
+bool is_bare_key(std::string_view s) {
+  if (s.empty()) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+std::string json_quote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          out += fmt::format("\\u{:04x}", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string quote_segment(std::string_view s) { return is_bare_key(s) ? std::string(s) : json_quote(s); }
+
+std::string list_words(const std::vector<std::string>& words, std::string_view last_joiner) {
+  std::string out;
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (i > 0) out += (i + 1 == words.size()) ? std::string(last_joiner) : ", ";
+    out += words[i];
+  }
+  return out;
+}
+
+}  // namespace sc
