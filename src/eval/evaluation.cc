@@ -66,10 +66,10 @@ bool Evaluation::index() {
 void Evaluation::add_trace(Diagnostic& d) const {
   for (auto it = stack_.rbegin(); it != stack_.rend(); ++it) {
     if (it->read_site.known()) {
-      d.trace.push_back(fmt::format("while evaluating `{}`, read at {}:{}:{}", it->option->name,
+      d.trace.push_back(fmt::format("while evaluating `{}`, read at {}:{}:{}", it->name(),
                                     files_.display(it->read_site.file), it->read_site.line, it->read_site.column));
     } else {
-      d.trace.push_back(fmt::format("while evaluating `{}`", it->option->name));
+      d.trace.push_back(fmt::format("while evaluating `{}`", it->name()));
     }
   }
 }
@@ -79,35 +79,71 @@ void Evaluation::record(EvalError& e) {
   diags_.add(std::move(e.diag));
 }
 
-const Value* Evaluation::force(const OptionInfo& option, SourcePos read_site) {
-  switch (state_[option.id]) {
-    case State::Done: return value_[option.id];
-    case State::Failed: throw EvalAborted{};
-    case State::Busy:
-      for (size_t i = 0; i < stack_.size(); ++i)
-        if (stack_[i].option == &option) cycle(i, read_site, option.name);
-      throw EvalAborted{};  // unreachable: a busy option is on the stack
-    case State::Todo: break;
-  }
-  state_[option.id] = State::Busy;
-  stack_.push_back(Frame{&option, read_site});
-  const Value* v = nullptr;
+std::string Evaluation::Frame::name() const {
+  return element.empty() ? option->name : option->name + "." + quote_segment(element);
+}
+
+// Runs `compute` for the frame with the blackhole protocol: marks it busy,
+// records an error once, and marks it failed for everything above.
+template <typename F>
+const Value* Evaluation::guarded(Frame frame, State& state, F&& compute) {
+  state = State::Busy;
+  stack_.push_back(std::move(frame));
   try {
-    v = compute(option);
+    const Value* v = compute();
+    stack_.pop_back();
+    state = State::Done;
+    return v;
   } catch (EvalError& e) {
     record(e);
-    state_[option.id] = State::Failed;
+    state = State::Failed;
     stack_.pop_back();
     throw EvalAborted{};
   } catch (EvalAborted&) {
-    state_[option.id] = State::Failed;
+    state = State::Failed;
     stack_.pop_back();
     throw;
   }
-  stack_.pop_back();
-  state_[option.id] = State::Done;
+}
+
+void Evaluation::cycle_at(const OptionInfo& option, const std::string& element, SourcePos read_site) {
+  for (size_t i = 0; i < stack_.size(); ++i)
+    if (stack_[i].option == &option && stack_[i].element == element)
+      cycle(i, read_site, Frame{&option, element, {}}.name());
+  throw EvalAborted{};  // unreachable: a busy frame is on the stack
+}
+
+const Value* Evaluation::force(const OptionInfo& option, SourcePos read_site) {
+  State& state = state_[option.id];
+  switch (state) {
+    case State::Done: return value_[option.id];
+    case State::Failed: throw EvalAborted{};
+    case State::Busy: cycle_at(option, "", read_site);
+    case State::Todo: break;
+  }
+  const Value* v = guarded(Frame{&option, "", read_site}, state, [&] { return compute(option); });
   value_[option.id] = v;
   return v;
+}
+
+const Value* Evaluation::force_element(const OptionInfo& option, const std::string& key, SourcePos read_site) {
+  ElementResult& result = elements_[{option.id, key}];
+  switch (result.state) {
+    case State::Done: return result.value;
+    case State::Failed: throw EvalAborted{};
+    case State::Busy: cycle_at(option, key, read_site);
+    case State::Todo: break;
+  }
+  result.value = guarded(Frame{&option, key, read_site}, result.state, [&]() -> const Value* {
+    std::vector<MergeDef> active = active_definitions(option);
+    if (active.empty()) {
+      const Value* whole = compute(option);  // the default: no definition can recurse
+      const TableEntry* e = whole ? whole->find(key) : nullptr;
+      return e ? e->value : nullptr;
+    }
+    return merger_.merge_element(*option.type, std::move(active), option.name, key);
+  });
+  return result.value;
 }
 
 void Evaluation::cycle(size_t from, SourcePos closing_site, const std::string& closing_name) {
@@ -118,8 +154,8 @@ void Evaluation::cycle(size_t from, SourcePos closing_site, const std::string& c
   };
   std::vector<Step> steps;
   for (size_t k = from + 1; k < stack_.size(); ++k)
-    steps.push_back(Step{stack_[k - 1].option->name, stack_[k].option->name, stack_[k].read_site});
-  steps.push_back(Step{stack_.back().option->name, closing_name, closing_site});
+    steps.push_back(Step{stack_[k - 1].name(), stack_[k].name(), stack_[k].read_site});
+  steps.push_back(Step{stack_.back().name(), closing_name, closing_site});
   std::vector<std::string> names;
   for (const Step& s : steps) names.push_back("`" + s.reader + "`");
   names.push_back("`" + closing_name + "`");
@@ -143,12 +179,17 @@ void Evaluation::used_without_value(const OptionInfo& option, SourcePos site) {
   throw EvalError{std::move(d)};
 }
 
-const Value* Evaluation::compute(const OptionInfo& option) {
+std::vector<MergeDef> Evaluation::active_definitions(const OptionInfo& option) {
   const std::vector<MergeDef>& all = defs_[option.id];
   std::vector<MergeDef> active;
   active.reserve(all.size());
   for (const MergeDef& d : all)
     if (d.when < 0 || when_holds(d.when)) active.push_back(d);
+  return active;
+}
+
+const Value* Evaluation::compute(const OptionInfo& option) {
+  std::vector<MergeDef> active = active_definitions(option);
   if (option.decl->read_only && active.size() > 1) {
     Diagnostic d;
     d.message = fmt::format("option `{}` is read-only but is defined {} times", option.name, active.size());
@@ -181,12 +222,12 @@ bool Evaluation::when_holds(int32_t when) {
       const WhenBlock& w = *whens_[when];
       Diagnostic d;
       std::vector<std::string> names;
-      for (size_t k = when_depth_[when]; k < stack_.size(); ++k) names.push_back("`" + stack_[k].option->name + "`");
+      for (size_t k = when_depth_[when]; k < stack_.size(); ++k) names.push_back("`" + stack_[k].name() + "`");
       d.message = fmt::format("infinite recursion: the condition `{}` depends on {}, which it guards", w.text,
                               list_words(names, " and "));
       d.pos = w.pos;
       for (size_t k = when_depth_[when]; k < stack_.size(); ++k)
-        d.notes.push_back(Note{fmt::format("`{}` is read here", stack_[k].option->name), stack_[k].read_site});
+        d.notes.push_back(Note{fmt::format("`{}` is read here", stack_[k].name()), stack_[k].read_site});
       d.help = "a [[when]] block cannot define the options its own condition reads";
       throw EvalError{std::move(d)};
     }
@@ -284,10 +325,23 @@ const Value* Evaluation::read_path(const std::vector<std::string>& path, SourceP
     node = child;
   }
   if (!node->option) return subtree(node, site);
-  const Value* v = force(*node->option, site);
+  const OptionInfo& option = *node->option;
+  const Value* v;
+  if (i < path.size() && option.type->kind == Type::Kind::AttrsOf && state_[option.id] != State::Done) {
+    // Read one element without forcing its siblings, as NixOS does.
+    v = force_element(option, path[i], site);
+    if (!v) {
+      if (allow_absent) return nullptr;
+      fail(fmt::format("`{}` has no attribute `{}`", option.name, quote_segment(path[i])), site,
+           "check the name, or use | default(\"...\") in a template", "read here");
+    }
+    ++i;
+  } else {
+    v = force(option, site);
+  }
   if (!v) {
     if (allow_absent) return nullptr;
-    used_without_value(*node->option, site);
+    used_without_value(option, site);
   }
   for (; i < path.size(); ++i) {
     const TableEntry* entry = v->find(path[i]);

@@ -4,6 +4,7 @@
 // instead of recursing forever.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -74,16 +75,29 @@ class Evaluation : public Interpolator {
   enum class State : uint8_t { Todo, Busy, Done, Failed };
   struct Frame {
     const OptionInfo* option;
-    SourcePos read_site;  // where the option was read from (unknown for a root)
+    std::string element;  // for an attrsOf element forced alone: its key
+    SourcePos read_site;  // where it was read from (unknown for a root)
+    std::string name() const;
+  };
+  struct ElementResult {
+    State state = State::Todo;
+    const Value* value = nullptr;
   };
 
   const Value* force(const OptionInfo& option, SourcePos read_site);  // nullptr: no value
   const Value* compute(const OptionInfo& option);
+  // The definitions of `option` whose conditions hold.
+  std::vector<MergeDef> active_definitions(const OptionInfo& option);
+  // One element of an attrsOf option, merged without the others.
+  const Value* force_element(const OptionInfo& option, const std::string& key, SourcePos read_site);
+  [[noreturn]] void cycle_at(const OptionInfo& option, const std::string& element, SourcePos read_site);
   bool when_holds(int32_t when);
   const Value* eval_expr(const Expr* e, SourcePos base);
   const Value* read_path(const std::vector<std::string>& path, SourcePos site, bool allow_absent);
   const Value* subtree(const OptionNode* node, SourcePos site);
   [[noreturn]] void cycle(size_t from_frame, SourcePos closing_site, const std::string& closing_name);
+  template <typename F>
+  const Value* guarded(Frame frame, State& state, F&& compute);
   [[noreturn]] void used_without_value(const OptionInfo& option, SourcePos site);
   void add_trace(Diagnostic& d) const;
   void record(EvalError& e);
@@ -100,6 +114,7 @@ class Evaluation : public Interpolator {
 
   std::vector<std::vector<MergeDef>> defs_;  // per option id
   std::vector<State> state_;
+  std::map<std::pair<uint32_t, std::string>, ElementResult> elements_;
   std::vector<const Value*> value_;
   std::vector<const WhenBlock*> whens_;      // every module's [[when]] blocks, globally numbered
   std::vector<uint8_t> when_state_;          // 0 unknown, 1 true, 2 false, 3 busy, 4 failed

@@ -223,7 +223,7 @@ const Value* Merger::check_scalar(const Type& type, const Value* v, const MergeD
   }
 }
 
-const Value* Merger::merge(const Type& type, std::vector<MergeDef> defs, const std::string& where) {
+void Merger::select(std::vector<MergeDef>& defs) {
   // Wrappers on whole values set the definition's priority and order.
   for (MergeDef& d : defs) {
     if (d.rest_size == 0 && d.value->kind == ValueKind::Wrapped) {
@@ -241,7 +241,39 @@ const Value* Merger::merge(const Type& type, std::vector<MergeDef> defs, const s
     int32_t oa = level_order(a), ob = level_order(b);
     return oa != ob ? oa < ob : a.seq < b.seq;
   });
+}
 
+const Value* Merger::merge_element(const Type& type, std::vector<MergeDef> defs, const std::string& where,
+                                   std::string_view key) {
+  select(defs);
+  std::vector<MergeDef> key_defs;
+  for (const MergeDef& d : defs) {
+    if (d.rest_size > 0) {
+      if (d.rest[0] != key) continue;
+      MergeDef e = d;
+      e.rest = d.rest + 1;
+      e.rest_size = d.rest_size - 1;
+      key_defs.push_back(e);
+      continue;
+    }
+    if (d.value->kind != ValueKind::Table) type_error(type, d.value, d, where);
+    if (const TableEntry* e = d.value->find(key)) {
+      MergeDef ed = d;
+      ed.value = e->value;
+      ed.rest = nullptr;
+      ed.rest_size = 0;
+      ed.priority = 100;
+      ed.order = 1000;
+      ed.pos = SourcePos{d.pos.file, e->line, e->column};
+      key_defs.push_back(ed);
+    }
+  }
+  if (key_defs.empty()) return nullptr;
+  return merge(*type.elem, std::move(key_defs), child_name(where, key));
+}
+
+const Value* Merger::merge(const Type& type, std::vector<MergeDef> defs, const std::string& where) {
+  select(defs);
   switch (type.kind) {
     case Type::Kind::Bool:
     case Type::Kind::Int:

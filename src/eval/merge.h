@@ -56,10 +56,18 @@ class Merger {
   // conflict.
   const Value* merge(const Type& type, std::vector<MergeDef> defs, const std::string& where);
 
+  // Merges only the element `key` of an attrsOf option, for element-level
+  // laziness (NixOS evaluates attrsOf values lazily). REQUIRES: `type` is
+  // attrsOf, `defs` as for merge(). Returns nullptr when nothing defines it.
+  const Value* merge_element(const Type& type, std::vector<MergeDef> defs, const std::string& where,
+                             std::string_view key);
+
   // Expands templates anywhere inside `v`; returns `v` itself when it has none.
   const Value* materialize(const Value* v, FileId file);
 
  private:
+  // Unwraps whole-value wrappers, keeps the best priority, sorts by order.
+  static void select(std::vector<MergeDef>& defs);
   const Value* merge_scalar(const Type& type, const std::vector<MergeDef>& defs, const std::string& where);
   const Value* merge_lines(const std::vector<MergeDef>& defs, const std::string& where);
   const Value* merge_list(const Type& type, const std::vector<MergeDef>& defs, const std::string& where);

@@ -17,6 +17,7 @@ class ConditionParser {
     const Expr* e = parse_or();
     if (!e) return nullptr;
     const Token& t = lexer_.peek();
+    if (t.kind == TokenKind::Error) return fail(lexer_.error, t.offset);
     if (t.kind != TokenKind::End) return fail("unexpected `" + t.text + "` after the end of the condition", t.offset);
     return e;
   }
@@ -89,6 +90,7 @@ class ConditionParser {
       const Expr* inner = parse_or();
       if (!inner) return nullptr;
       const Token& close = lexer_.peek();
+      if (close.kind == TokenKind::Error) return fail(lexer_.error, close.offset);
       if (close.kind != TokenKind::RParen) return fail("expected `)`", close.offset);
       lexer_.next();
       return inner;

@@ -109,7 +109,7 @@ class ParallelLoader {
       for (size_t i = 0; i < resolved.size(); ++i) {
         if (resolved[i].empty()) {
           const Import& imp = slot->module->imports[i];
-          slot->diags.error(fmt::format("import of a missing file `{}`", imp.path), imp.pos,
+          slot->diags.error(fmt::format("import of a missing file `{}`", files_.display_path(imp.path)), imp.pos,
                             "check the path: it is relative to the importing file, and a directory means its "
                             "default.toml");
           slot->imports.push_back(-1);
@@ -152,7 +152,7 @@ LoadedModules load_modules(const std::vector<ModuleRoot>& roots, SourceFiles& fi
     for (const ModuleRoot& root : roots) {
       std::string canonical = resolve_module_path(root.path);
       if (canonical.empty()) {
-        diags.error(fmt::format("module `{}` does not exist", root.path), root.pos,
+        diags.error(fmt::format("module `{}` does not exist", files.display_path(root.path)), root.pos,
                     "check the path: it is relative to the file that names it, and a directory means its "
                     "default.toml");
         root_slots.push_back(-1);

@@ -33,10 +33,6 @@ const Template* parse_template(std::string_view text, Arena& arena, ParseFailure
       break;
     }
     literal.append(text.substr(pos, open - pos));
-    if (!literal.empty()) {
-      tmpl->parts.push_back(TemplatePart{std::move(literal), nullptr, {}, static_cast<uint32_t>(pos)});
-      literal.clear();
-    }
     ExprLexer lexer(text, open + 2);
     TemplatePart part;
     part.offset = static_cast<uint32_t>(open);
@@ -75,6 +71,10 @@ const Template* parse_template(std::string_view text, Arena& arena, ParseFailure
     if (part.expr->kind == Expr::Kind::Literal && part.filters.empty() && part.expr->literal->is_string()) {
       literal.append(part.expr->literal->str());
       continue;
+    }
+    if (!literal.empty()) {
+      tmpl->parts.push_back(TemplatePart{std::move(literal), nullptr, {}, 0});
+      literal.clear();
     }
     tmpl->parts.push_back(std::move(part));
   }

@@ -18,8 +18,9 @@ const std::string& SourceFiles::path(FileId id) const {
   return paths_.at(id);
 }
 
-std::string SourceFiles::display(FileId id) const {
-  const std::string& p = path(id);
+std::string SourceFiles::display(FileId id) const { return display_path(path(id)); }
+
+std::string SourceFiles::display_path(const std::string& p) const {
   if (!display_base_.empty() && p.size() > display_base_.size() &&
       p.compare(0, display_base_.size(), display_base_) == 0 && p[display_base_.size()] == '/') {
     return p.substr(display_base_.size() + 1);

@@ -35,6 +35,7 @@ class SourceFiles {
 
   // The path to show a user: relative to `base` when below it.
   std::string display(FileId id) const;
+  std::string display_path(const std::string& path) const;
   void set_display_base(std::string base) { display_base_ = std::move(base); }
 
   // Text of one line (1-based) of a file, read from disk on demand; nullopt

@@ -1,0 +1,271 @@
+// Laziness, conditions, cycles, interpolation, assertions and homes.
+#include <catch2/catch.hpp>
+
+#include "test_tree.h"
+
+using namespace sc;
+using sc::test::TestTree;
+
+TEST_CASE("conditions read options that other conditional blocks define") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.a]
+type = "bool"
+default = false
+[options.b]
+type = "bool"
+default = false
+[options.c]
+type = "str"
+default = "off"
+[[when]]
+if = "b"
+[when.config]
+c = "on"
+[[when]]
+if = "a"
+[when.config]
+b = true
+[config]
+a = true
+)T");
+  CHECK(t.json({"m.toml"}) == R"({"a":true,"b":true,"c":"on"})");
+}
+
+TEST_CASE("a false condition drops its definitions, even of unusable values") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.x]
+type = "int"
+default = 1
+[options.y]
+type = "int"
+default = 1
+[[when]]
+if = "y == 2 || !(y != 1) && false"
+[when.config]
+x = "not even an int"
+)T");
+  CHECK(t.json({"m.toml"}) == R"({"x":1,"y":1})");
+}
+
+TEST_CASE("evaluation is lazy: an error in an unread option does not stop others") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.bad]
+type = "int"
+[options.good]
+type = "int"
+[config]
+bad = "x"
+good = 2
+)T");
+  EvaluatedConfig& c = t.evaluate({"m.toml"});
+  REQUIRE(c.ok);
+  CHECK(t.json_of("good") == "2");
+  CHECK_FALSE(t.diags().has_errors());
+}
+
+TEST_CASE("a cycle is reported once, as the whole chain") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.a]
+type = "int"
+default = 1
+[options.b]
+type = "int"
+default = 1
+[options.c]
+type = "int"
+default = 1
+[[when]]
+if = "b == 1"
+[when.config]
+a = 2
+[[when]]
+if = "c == 1"
+[when.config]
+b = 2
+[[when]]
+if = "a == 1"
+[when.config]
+c = 2
+)T");
+  CHECK(t.json({"m.toml"}) == "ERROR");
+  CHECK(t.messages() == "infinite recursion: `a` -> `b` -> `c` -> `a`\n");
+  REQUIRE(t.diags().all()[0].notes.size() == 2);
+}
+
+TEST_CASE("a condition cannot guard the option it reads") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.a]
+type = "bool"
+default = true
+[[when]]
+if = "a"
+[when.config]
+a = false
+)T");
+  CHECK(t.json({"m.toml"}) == "ERROR");
+  CHECK(t.messages() == "infinite recursion: `a` -> `a`\n");
+
+  // Reached through another option the block guards, the block itself is the cycle.
+  TestTree u;
+  u.write("m.toml", R"T(
+[options.a]
+type = "bool"
+default = true
+[options.b]
+type = "int"
+default = 0
+[[when]]
+if = "a"
+[when.config]
+b = 1
+a = false
+)T");
+  EvaluatedConfig& c = u.evaluate({"m.toml"});
+  REQUIRE(c.ok);
+  CHECK(u.json_of("b") == "ERROR");
+  CHECK(u.messages() == "infinite recursion: the condition `a` depends on `a`, which it guards\n");
+}
+
+TEST_CASE("attrsOf elements are lazy: one element may read another") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.out]
+type = "attrsOf(str)"
+[config]
+out.a = "A"
+out.b = "{{ out.a }}+B"
+out.c = "{{ out.b }}+C"
+)T");
+  CHECK(t.json({"m.toml"}) == R"({"out":{"a":"A","b":"A+B","c":"A+B+C"}})");
+  TestTree u;
+  u.write("m.toml", "[options.out]\ntype = \"attrsOf(str)\"\n[config]\nout.a = \"{{ out.b }}\"\nout.b = \"{{ out.a }}\"\n");
+  CHECK(u.json({"m.toml"}) == "ERROR");
+  CHECK(u.messages() == "infinite recursion: `out.b` -> `out.a` -> `out.b`\n");
+}
+
+TEST_CASE("interpolation with filters") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.name]
+type = "str"
+default = "Vivo"
+[options.list]
+type = "listOf(str)"
+default = ["a", "b"]
+[options.port]
+type = "int"
+default = 8080
+[options.unset]
+type = "str"
+[options.out]
+type = "attrsOf(str)"
+[config]
+out.upper = "{{ name | upper }}"
+out.lower = "{{ name | lower }}"
+out.join = "{{ list | join(\", \") }}"
+out.json = "{{ list | json }}"
+out.number = "port {{ port }}"
+out.default = "{{ unset | default(\"fallback\") }}"
+out.braces = "{{ '{{' }} not a template }}"
+out.nested = "{{ out.upper }}!"
+)T");
+  CHECK(t.json({"m.toml"}) ==
+        R"({"list":["a","b"],"name":"Vivo","out":{"braces":"{{ not a template }}","default":"fallback",)"
+        R"("join":"a, b","json":"[\"a\",\"b\"]","lower":"vivo","nested":"VIVO!","number":"port 8080","upper":"VIVO"},"port":8080})");
+}
+
+TEST_CASE("interpolating a list without a filter is an error") {
+  TestTree t;
+  t.write("m.toml", "[options.l]\ntype = \"listOf(str)\"\ndefault = []\n[options.s]\ntype = \"str\"\ndefault = \"{{ l }}\"\n");
+  CHECK(t.json({"m.toml"}) == "ERROR");
+  CHECK(t.messages() == "`l` is a list and cannot be written into a string as it is\n");
+}
+
+TEST_CASE("unknown options are reported with suggestions, all of them") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.services.bluetooth.enable]
+type = "bool"
+[config]
+services.bluetoth.enable = true
+services.bluetooth.enabel = true
+)T");
+  EvaluatedConfig& c = t.evaluate({"m.toml"});
+  CHECK_FALSE(c.ok);
+  REQUIRE(t.diags().all().size() == 2);
+  CHECK(t.diags().all()[0].help == "did you mean `services.bluetooth.enable`?");
+  CHECK(t.diags().all()[1].help == "did you mean `services.bluetooth.enable`?");
+}
+
+TEST_CASE("declaring an option twice names both sites") {
+  TestTree t;
+  t.write("a.toml", "[options.x]\ntype = \"int\"\n");
+  t.write("b.toml", "[options.x]\ntype = \"str\"\n");
+  EvaluatedConfig& c = t.evaluate({"a.toml", "b.toml"});
+  CHECK_FALSE(c.ok);
+  REQUIRE(t.diags().all().size() == 1);
+  const Diagnostic& d = t.diags().all()[0];
+  CHECK(d.message == "option `x` is declared twice");
+  CHECK(t.files().display(d.pos.file).ends_with("b.toml"));
+  REQUIRE(d.notes.size() == 1);
+  CHECK(t.files().display(d.notes[0].pos.file).ends_with("a.toml"));
+}
+
+TEST_CASE("assertions fail with their interpolated message; warnings do not fail") {
+  TestTree t;
+  t.write("m.toml", R"T(
+assertions = [{ assertion = "port > 0", message = "x" }]
+[options.port]
+type = "int"
+default = 80
+)T");
+  EvaluatedConfig& bad = t.evaluate({"m.toml"});
+  CHECK_FALSE(bad.ok);  // `>` is not in the language
+
+  TestTree u;
+  u.write("m.toml", R"T(
+assertions = [{ assertion = "port != 80", message = "port {{ port }} is taken" }]
+warnings = [{ when = "port == 80", message = "port {{ port }} is privileged" }, { when = "false", message = "never" }]
+[options.port]
+type = "int"
+default = 80
+)T");
+  EvaluatedConfig& c = u.evaluate({"m.toml"});
+  REQUIRE(c.ok);
+  c.eval->run_checks();
+  REQUIRE(u.diags().all().size() == 2);
+  CHECK(u.diags().all()[0].message == "port 80 is taken");
+  CHECK(u.diags().all()[0].severity == Severity::Error);
+  CHECK(u.diags().all()[1].message == "port 80 is privileged");
+  CHECK(u.diags().all()[1].severity == Severity::Warning);
+}
+
+TEST_CASE("a home evaluation reads os.* and user.*") {
+  TestTree t;
+  t.write("sys.toml", "[options.networking.hostName]\ntype = \"str\"\ndefault = \"vivo\"\n");
+  t.write("home.toml", R"T(
+[options.greeting]
+type = "str"
+default = "{{ user.name }} at {{ user.home }} on {{ os.networking.hostName }}"
+[options.fallback]
+type = "str"
+default = "{{ os.missing.option | default(\"x\") }}"
+)T");
+  SourceFiles& files = t.files();
+  auto system = prepare({ModuleRoot{t.path("sys.toml"), {}}}, files, t.diags());
+  REQUIRE(system->ok);
+  UserContext user{"craig", "/home/craig"};
+  auto home = prepare({ModuleRoot{t.path("home.toml"), {}}}, files, t.diags(), system->eval.get(), &user);
+  REQUIRE(home->ok);
+  auto r = home->eval->lookup({"greeting"});
+  REQUIRE(r.status == Evaluation::Status::Value);
+  CHECK(r.value->str() == "craig at /home/craig on vivo");
+  // Reading an undeclared option of the system is an error even with a default.
+  CHECK(home->eval->lookup({"fallback"}).status == Evaluation::Status::Failed);
+  CHECK(t.messages() == "unknown option `missing.option`\n");
+}
