@@ -41,9 +41,8 @@ int run_check(CommandContext& ctx) {
       }
     }
     bool ok = ctx.diags().error_count() == errors_before;
-    summary += fmt::format("{} host {}{}: {} options{}\n", ok ? "ok" : "FAILED", host->name,
-                           users.empty() ? "" : fmt::format(" (users: {})", fmt::join(users, ", ")), options,
-                           ok ? "" : ", see the errors above");
+    std::string who = users.empty() ? host->name : fmt::format("{} (users: {})", host->name, fmt::join(users, ", "));
+    summary += ok ? fmt::format("ok: host {}, {} options\n", who, options) : fmt::format("FAILED: host {}\n", who);
   }
   int code = ctx.report();
   std::fputs(summary.c_str(), stdout);

@@ -51,17 +51,23 @@ std::string escape_roff(std::string_view s) {
 
 void write_markdown(std::string& out, const std::string& title, const std::vector<DocEntry>& entries,
                     const SourceFiles& files) {
+  if (!out.ends_with("\n\n")) out += '\n';
   out += fmt::format("## {}\n\n", title);
-  if (entries.empty()) out += "None.\n\n";
+  if (entries.empty()) out += "None.\n";
   for (const DocEntry& e : entries) {
     const OptionDecl& d = *e.option->decl;
     out += fmt::format("### `{}`\n\n", e.name);
     if (!d.description.empty()) out += fmt::format("{}\n\n", d.description);
     out += fmt::format("- Type: `{}`\n", describe_type(*e.option->type));
-    if (d.default_value) out += fmt::format("- Default: `{}`\n", show_source_value(d.default_value));
+    if (d.default_value) {
+      out += fmt::format("- Default: `{}`\n", show_source_value(d.default_value));
+    } else if (e.option->type->kind == Type::Kind::NullOr) {
+      out += "- Default: `null`\n";
+    }
     if (d.example) out += fmt::format("- Example: `{}`\n", show_source_value(d.example));
     if (d.read_only) out += "- Read-only\n";
-    out += fmt::format("- Declared in: `{}`\n\n", files.display(e.option->pos.file));
+    out += fmt::format("- Declared in: `{}`\n", files.display(e.option->pos.file));
+    if (&e != &entries.back()) out += '\n';
   }
 }
 
@@ -73,7 +79,11 @@ void write_man(std::string& out, const std::string& title, const std::vector<Doc
     out += fmt::format(".TP\n.B {}\n", escape_roff(e.name));
     if (!d.description.empty()) out += fmt::format("{}\n", escape_roff(d.description));
     out += fmt::format(".RS\n.PP\nType: {}\n", escape_roff(describe_type(*e.option->type)));
-    if (d.default_value) out += fmt::format(".br\nDefault: {}\n", escape_roff(show_source_value(d.default_value)));
+    if (d.default_value) {
+      out += fmt::format(".br\nDefault: {}\n", escape_roff(show_source_value(d.default_value)));
+    } else if (e.option->type->kind == Type::Kind::NullOr) {
+      out += ".br\nDefault: null\n";
+    }
     if (d.example) out += fmt::format(".br\nExample: {}\n", escape_roff(show_source_value(d.example)));
     out += fmt::format(".br\nDeclared in: {}\n.RE\n", escape_roff(files.display(e.option->pos.file)));
   }

@@ -22,7 +22,9 @@ int run_eval(CommandContext& ctx, const EvalOptions& options) {
   if (path) {
     result = eval->lookup(*path).value;
   } else {
+    // The whole configuration is what a build would use: check it the same way.
     result = eval->whole_tree();
+    if (!ctx.diags().has_errors()) eval->run_checks();
   }
   if (ctx.diags().has_errors() || !result) return ctx.report();
   std::string out = to_json(result, JsonStyle{!options.json});

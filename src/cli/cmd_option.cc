@@ -34,7 +34,8 @@ int run_option(CommandContext& ctx, const OptionOptions& options) {
     const OptionNode* child = tree.child(node, segment);
     if (!child) {
       std::string wanted = join_path(*path);
-      auto near = closest_names(wanted, tree.names_below(node), 3);
+      std::vector<std::string_view> after(path->begin() + (&segment - path->data()) + 1, path->end());
+      auto near = tree.suggest(node, segment, after);
       ctx.diags().error(fmt::format("no option `{}` is declared", wanted), SourcePos{},
                         near.empty() ? std::string("`sysconf docs` lists every option")
                                      : fmt::format("did you mean `{}`?", near[0]));
@@ -69,12 +70,23 @@ int run_option(CommandContext& ctx, const OptionOptions& options) {
   out += fmt::format("Declared in: {}\n", site(files, option.pos));
   const auto& defs = eval->definitions_of(option);
   out += fmt::format("Definitions: {}\n", defs.size());
+  // The priority that counts at the option's level, among active definitions.
+  std::vector<std::optional<bool>> active;
+  int32_t best = kPriorityOptionDefault;
   for (const MergeDef& d : defs) {
+    active.push_back(eval->definition_active(d));
+    if (active.back().value_or(false)) best = std::min(best, level_priority(d));
+  }
+  for (size_t i = 0; i < defs.size(); ++i) {
+    const MergeDef& d = defs[i];
     std::vector<std::string_view> rest(d.rest, d.rest + d.rest_size);
-    std::string at = rest.empty() ? std::string() : fmt::format("  .{}", join_path(rest));
-    std::optional<bool> active = eval->definition_active(d);
-    std::string state = !active ? "  (condition failed)" : *active ? "" : "  (inactive: its condition is false)";
-    out += fmt::format("  {}  priority {}{}{}\n    {}\n", site(files, d.pos), d.priority, at, state,
+    std::string at = rest.empty() ? std::string() : fmt::format("  at .{}", join_path(rest));
+    std::string order = d.order != kOrderDefault ? fmt::format("  order {}", d.order) : "";
+    std::string state = !active[i]               ? "  (condition failed)"
+                        : !*active[i]            ? "  (inactive: its condition is false)"
+                        : level_priority(d) > best ? fmt::format("  (overridden by priority {})", best)
+                                                   : "";
+    out += fmt::format("  {}  priority {}{}{}{}\n    {}\n", site(files, d.pos), d.priority, order, at, state,
                        show_source_value(d.value));
   }
   std::fputs(out.c_str(), stdout);

@@ -6,7 +6,37 @@
 
 #include "cli/commands.h"
 
+#include <fmt/format.h>
+
+#include "util/text.h"
+
 using namespace sc;
+
+namespace {
+
+// Usage errors in sysconf's own style, with the unknown-subcommand case
+// named (CLI11 would only say that a subcommand is required).
+void report_usage_error(const CLI::App& app, int argc, char** argv, const CLI::ParseError& e) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+  static const std::vector<std::string> kTakesValue = {"--config", "--root", "--host", "--color"};
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (std::find(kTakesValue.begin(), kTakesValue.end(), arg) != kTakesValue.end()) {
+      ++i;
+      continue;
+    }
+    if (arg.starts_with("-")) continue;
+    if (std::find(names.begin(), names.end(), arg) != names.end()) break;
+    auto near = closest_names(arg, names, 1);
+    fmt::print(stderr, "error: unknown subcommand `{}`\nhelp: {}he subcommands are {}\n", arg,
+               near.empty() ? "t" : fmt::format("did you mean `{}`? T", near[0]), list_words(names, " and "));
+    return;
+  }
+  fmt::print(stderr, "error: {}\nhelp: run `sysconf --help`, or `sysconf SUBCOMMAND --help`\n", e.what());
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"sysconf: declarative configuration for a systemd machine, in TOML modules", "sysconf"};
@@ -42,9 +72,15 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitUsage;
+    report_usage_error(app, argc, argv, e);
+    return kExitUsage;
   }
 
   CommandContext ctx(global);

@@ -59,6 +59,25 @@ std::vector<std::string> OptionTree::names_below(const OptionNode* node) const {
   return out;
 }
 
+std::vector<std::string> OptionTree::suggest(const OptionNode* node, std::string_view segment,
+                                             const std::vector<std::string_view>& rest) const {
+  std::vector<std::string> names;
+  for (const OptionNode* child : node->children) names.emplace_back(child->name);
+  std::vector<std::string> out;
+  for (const std::string& near : closest_names(segment, names, 3)) {
+    const OptionNode* at = child(node, near);
+    // Follow the rest of the wanted path as far as it goes.
+    for (std::string_view s : rest) {
+      if (at->option) break;
+      const OptionNode* next = child(at, s);
+      if (!next) break;
+      at = next;
+    }
+    out.push_back(node_path(at));
+  }
+  return out;
+}
+
 namespace {
 
 class Declarer {

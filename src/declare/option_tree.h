@@ -51,6 +51,11 @@ class OptionTree {
 
   // Every option path below `node` (all when it is the root), for suggestions.
   std::vector<std::string> names_below(const OptionNode* node) const;
+  // "Did you mean" for a path that has no child `segment` below `node`:
+  // the children whose names are close to `segment`, each continued with
+  // `rest` where that leads to an option. Full dotted paths, nearest first.
+  std::vector<std::string> suggest(const OptionNode* node, std::string_view segment,
+                                   const std::vector<std::string_view>& rest) const;
   // The dotted path of a node.
   static std::string node_path(const OptionNode* node);
 

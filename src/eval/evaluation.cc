@@ -53,7 +53,7 @@ bool Evaluation::index() {
     for (const WhenBlock& w : m.whens) whens_.push_back(&w);
     for (const Definition& d : m.definitions) {
       MergeDef md{d.value, d.path.segments, d.path.size, d.priority, d.order, d.pos, seq++,
-                  d.when < 0 ? -1 : when_base + d.when};
+                  d.when < 0 ? -1 : when_base + d.when, d.path.positions};
       distribute(tree, tree.root(), md, true, sink, errors);
     }
   }
@@ -135,13 +135,40 @@ const Value* Evaluation::force_element(const OptionInfo& option, const std::stri
     case State::Todo: break;
   }
   result.value = guarded(Frame{&option, key, read_site}, result.state, [&]() -> const Value* {
-    std::vector<MergeDef> active = active_definitions(option);
-    if (active.empty()) {
-      const Value* whole = compute(option);  // the default: no definition can recurse
+    // Only the conditions of definitions that can hold `key` are evaluated:
+    // a definition of another element cannot change this one, except by
+    // outranking a whole-table definition at a priority worse than 100.
+    std::vector<MergeDef> relevant;
+    std::vector<const MergeDef*> others;
+    for (const MergeDef& d : defs_[option.id]) {
+      bool touches = d.rest_size == 0 || d.rest[0] == key;
+      if (!touches) {
+        others.push_back(&d);
+      } else if (d.when < 0 || when_holds(d.when)) {
+        relevant.push_back(d);
+      }
+    }
+    int32_t best = kPriorityOptionDefault;
+    for (const MergeDef& d : relevant) {
+      bool wrapped = d.rest_size == 0 && d.value->kind == ValueKind::Wrapped && d.value->wrapped.priority != kUnset;
+      best = std::min(best, wrapped ? d.value->wrapped.priority : level_priority(d));
+    }
+    bool other_active = false;
+    if (best > kPriorityNormal) {
+      for (const MergeDef* d : others) {
+        if (d->when < 0 || when_holds(d->when)) {
+          relevant.push_back(*d);  // takes part in the priority filter only
+          other_active = true;
+          break;
+        }
+      }
+    }
+    if (relevant.empty() && !other_active) {
+      const Value* whole = compute(option);  // only the default: nothing can recurse
       const TableEntry* e = whole ? whole->find(key) : nullptr;
       return e ? e->value : nullptr;
     }
-    return merger_.merge_element(*option.type, std::move(active), option.name, key);
+    return merger_.merge_element(*option.type, std::move(relevant), option.name, key);
   });
   return result.value;
 }
@@ -165,13 +192,14 @@ void Evaluation::cycle(size_t from, SourcePos closing_site, const std::string& c
   d.label = fmt::format("`{}` reads `{}` here", steps[0].reader, steps[0].read);
   for (size_t i = 1; i < steps.size(); ++i)
     d.notes.push_back(Note{fmt::format("`{}` reads `{}` here", steps[i].reader, steps[i].read), steps[i].site});
-  d.help = "break the cycle: one of these options must not depend on the others";
+  d.help = steps.size() == 1 ? "an option cannot depend on itself; read another option here"
+                             : "break the cycle: one of these options must not depend on the others";
   throw EvalError{std::move(d)};
 }
 
-void Evaluation::used_without_value(const OptionInfo& option, SourcePos site) {
+void Evaluation::used_without_value(const OptionInfo& option, SourcePos site, std::string_view shown_prefix) {
   Diagnostic d;
-  d.message = fmt::format("option `{}` is used but has no value", option.name);
+  d.message = fmt::format("option `{}{}` is used but has no value", shown_prefix, option.name);
   d.pos = site;
   d.label = "used here";
   d.notes.push_back(Note{fmt::format("`{}` is declared here, without a default", option.name), option.pos});
@@ -221,14 +249,19 @@ bool Evaluation::when_holds(int32_t when) {
       // The condition reads an option that is itself defined under it.
       const WhenBlock& w = *whens_[when];
       Diagnostic d;
-      std::vector<std::string> names;
-      for (size_t k = when_depth_[when]; k < stack_.size(); ++k) names.push_back("`" + stack_[k].name() + "`");
-      d.message = fmt::format("infinite recursion: the condition `{}` depends on {}, which it guards", w.text,
-                              list_words(names, " and "));
-      d.pos = w.pos;
+      const Frame& guarded_frame = stack_.back();
+      d.message = fmt::format("infinite recursion: the condition `{}` depends on `{}`, which it guards", w.text,
+                              guarded_frame.name());
+      d.pos = offset_by(w.pos, 0);
       for (size_t k = when_depth_[when]; k < stack_.size(); ++k)
         d.notes.push_back(Note{fmt::format("`{}` is read here", stack_[k].name()), stack_[k].read_site});
-      d.help = "a [[when]] block cannot define the options its own condition reads";
+      for (const MergeDef& def : defs_[guarded_frame.option->id]) {
+        if (def.when != when) continue;
+        if (!guarded_frame.element.empty() && def.rest_size > 0 && def.rest[0] != guarded_frame.element) continue;
+        d.notes.push_back(Note{fmt::format("`{}` is defined under the condition here", guarded_frame.name()), def.pos});
+        break;
+      }
+      d.help = "a [[when]] block cannot define what its own condition reads; move that definition out of the block";
       throw EvalError{std::move(d)};
     }
     default: break;
@@ -277,7 +310,7 @@ const Value* Evaluation::eval_expr(const Expr* e, SourcePos base) {
   };
   switch (e->kind) {
     case Expr::Kind::Literal: return e->literal;
-    case Expr::Kind::Path: return read_path(e->path, site, false);
+    case Expr::Kind::Path: return read_path(e->path, site, false, "");
     case Expr::Kind::Not: return make::boolean(arena_, !boolean(e->lhs));
     case Expr::Kind::And: return make::boolean(arena_, boolean(e->lhs) && boolean(e->rhs));
     case Expr::Kind::Or: return make::boolean(arena_, boolean(e->lhs) || boolean(e->rhs));
@@ -290,20 +323,21 @@ const Value* Evaluation::eval_expr(const Expr* e, SourcePos base) {
   return nullptr;
 }
 
-const Value* Evaluation::read_path(const std::vector<std::string>& path, SourcePos site, bool allow_absent) {
+const Value* Evaluation::read_path(const std::vector<std::string>& path, SourcePos site, bool allow_absent,
+                                   std::string_view shown_prefix) {
+  auto shown = [&](const std::vector<std::string>& p) { return std::string(shown_prefix) + join_path(p); };
   if (os_ && !path.empty() && path[0] == "os") {
     std::vector<std::string> rest(path.begin() + 1, path.end());
     if (rest.empty()) fail("`os` is the whole system configuration; read one of its options", site);
-    try {
-      return os_->read_path(rest, site, allow_absent);
-    } catch (EvalError& e) {
-      throw;  // reported by this evaluation's frame, with this evaluation's trace
-    }
+    return os_->read_path(rest, site, allow_absent, "os.");
   }
   if (os_ && !path.empty() && path[0] == "user") {
     if (path.size() == 2 && path[1] == "name") return make::string(arena_, user_.name);
     if (path.size() == 2 && path[1] == "home") return make::string(arena_, user_.home);
-    fail(fmt::format("unknown user attribute `{}`", join_path(path)), site, "a home module can read user.name and user.home");
+    auto near = path.size() == 2 ? closest_names(path[1], {"name", "home"}, 1) : std::vector<std::string>{};
+    fail(fmt::format("unknown user attribute `{}`", join_path(path)), site,
+         near.empty() ? "a home module can read user.name and user.home" : fmt::format("did you mean `user.{}`?", near[0]),
+         "read here");
   }
   const OptionTree& tree = decls_.tree;
   const OptionNode* node = tree.root();
@@ -311,16 +345,17 @@ const Value* Evaluation::read_path(const std::vector<std::string>& path, SourceP
   for (; i < path.size() && !node->option; ++i) {
     const OptionNode* child = tree.child(node, path[i]);
     if (!child) {
-      std::string wanted = join_path(path);
-      auto near = closest_names(wanted, tree.names_below(node), 3);
+      std::vector<std::string_view> after(path.begin() + static_cast<long>(i) + 1, path.end());
+      auto near = tree.suggest(node, path[i], after);
       std::string help = "check the option's name";
       if (!near.empty()) {
         std::vector<std::string> quoted;
-        for (auto& n : near) quoted.push_back("`" + n + "`");
+        for (auto& n : near) quoted.push_back("`" + std::string(shown_prefix) + n + "`");
         help = fmt::format("did you mean {}?", list_words(quoted));
+      } else if (!os_ && shown_prefix.empty() && path[0] == "os") {
+        help = "`os.*` can only be read in a home module";
       }
-      if (os_ == nullptr && wanted.rfind("os.", 0) == 0) help = "`os.*` can only be read in a home module";
-      fail(fmt::format("unknown option `{}`", wanted), site, help, "read here");
+      fail(fmt::format("unknown option `{}`", shown(path)), site, help, "read here");
     }
     node = child;
   }
@@ -332,7 +367,7 @@ const Value* Evaluation::read_path(const std::vector<std::string>& path, SourceP
     v = force_element(option, path[i], site);
     if (!v) {
       if (allow_absent) return nullptr;
-      fail(fmt::format("`{}` has no attribute `{}`", option.name, quote_segment(path[i])), site,
+      fail(fmt::format("`{}{}` has no attribute `{}`", shown_prefix, option.name, quote_segment(path[i])), site,
            "check the name, or use | default(\"...\") in a template", "read here");
     }
     ++i;
@@ -341,16 +376,22 @@ const Value* Evaluation::read_path(const std::vector<std::string>& path, SourceP
   }
   if (!v) {
     if (allow_absent) return nullptr;
-    used_without_value(option, site);
+    used_without_value(option, site, shown_prefix);
   }
   for (; i < path.size(); ++i) {
     const TableEntry* entry = v->find(path[i]);
     if (!entry) {
       if (allow_absent) return nullptr;
       std::vector<std::string> prefix(path.begin(), path.begin() + static_cast<long>(i));
-      fail(fmt::format("`{}` has no attribute `{}`", join_path(prefix), quote_segment(path[i])), site,
-           v->kind == ValueKind::Table ? "check the name, or use | default(\"...\") in a template" : "it is not a table",
-           "read here");
+      std::string help = "it is not a table";
+      if (v->kind == ValueKind::Table) {
+        std::vector<std::string> keys;
+        for (auto e = v->begin_entries(); e != v->end_entries(); ++e) keys.emplace_back(e->key);
+        auto near = closest_names(path[i], keys, 1);
+        help = near.empty() ? "check the name, or use | default(\"...\") in a template"
+                            : fmt::format("did you mean `{}.{}`?", shown(prefix), quote_segment(near[0]));
+      }
+      fail(fmt::format("`{}` has no attribute `{}`", shown(prefix), quote_segment(path[i])), site, help, "read here");
     }
     v = entry->value;
   }
@@ -378,7 +419,7 @@ Evaluation::Result Evaluation::option_value(const OptionInfo& option) {
 
 Evaluation::Result Evaluation::lookup(const std::vector<std::string>& path, bool allow_absent) {
   try {
-    const Value* v = read_path(path, SourcePos{}, allow_absent);
+    const Value* v = read_path(path, SourcePos{}, allow_absent, "");
     return v ? Result{Status::Value, v} : Result{Status::Absent, nullptr};
   } catch (EvalError& e) {
     record(e);
@@ -440,11 +481,11 @@ std::string Evaluation::render(const Template& tmpl, FileId file, uint32_t line,
     for (const TemplateFilter& f : part.filters) has_default |= f.name == "default";
     std::string shown = part.expr->kind == Expr::Kind::Path ? join_path(part.expr->path) : "the value";
     const Value* v = part.expr->kind == Expr::Kind::Literal ? part.expr->literal
-                                                            : read_path(part.expr->path, site, has_default);
+                                                            : read_path(part.expr->path, site, has_default, "");
     for (const TemplateFilter& f : part.filters) {
       SourcePos fsite = offset_by(base, f.offset);
       if (f.name == "default") {
-        if (!v) v = f.arg;
+        if (!v || v->kind == ValueKind::Null) v = f.arg;
         continue;
       }
       if (!v) fail(fmt::format("`{}` has no value", shown), site, "put `| default(\"...\")` first");

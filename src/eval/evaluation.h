@@ -93,12 +93,15 @@ class Evaluation : public Interpolator {
   [[noreturn]] void cycle_at(const OptionInfo& option, const std::string& element, SourcePos read_site);
   bool when_holds(int32_t when);
   const Value* eval_expr(const Expr* e, SourcePos base);
-  const Value* read_path(const std::vector<std::string>& path, SourcePos site, bool allow_absent);
+  // `shown_prefix` is put before option names in messages ("os." when a
+  // home reads the system).
+  const Value* read_path(const std::vector<std::string>& path, SourcePos site, bool allow_absent,
+                         std::string_view shown_prefix);
   const Value* subtree(const OptionNode* node, SourcePos site);
   [[noreturn]] void cycle(size_t from_frame, SourcePos closing_site, const std::string& closing_name);
   template <typename F>
   const Value* guarded(Frame frame, State& state, F&& compute);
-  [[noreturn]] void used_without_value(const OptionInfo& option, SourcePos site);
+  [[noreturn]] void used_without_value(const OptionInfo& option, SourcePos site, std::string_view shown_prefix = {});
   void add_trace(Diagnostic& d) const;
   void record(EvalError& e);
 

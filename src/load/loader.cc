@@ -14,9 +14,12 @@
 #include <thread>
 #include <unordered_map>
 
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "load/module_parser.h"
+#include "util/text.h"
 
 namespace sc {
 
@@ -47,6 +50,20 @@ bool read_file(const std::string& path, std::string& out) {
   while ((n = read(fd, buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<size_t>(n));
   close(fd);
   return n == 0;
+}
+
+// What to say about a module path that names no file: a close name in the
+// same directory if there is one, and how paths are resolved.
+std::string missing_file_help(const std::string& path, std::string_view relative_to) {
+  namespace fs = std::filesystem;
+  fs::path p(path);
+  std::vector<std::string> siblings;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(p.parent_path(), ec)) siblings.push_back(entry.path().filename().string());
+  auto near = closest_names(p.filename().string(), siblings, 1);
+  std::string how = fmt::format("paths are relative to {}, and a directory means its default.toml", relative_to);
+  if (near.empty()) return "check the path: " + how;
+  return fmt::format("did you mean `{}`? ({})", near[0], how);
 }
 
 // One file of the closure, found by some worker.
@@ -110,8 +127,7 @@ class ParallelLoader {
         if (resolved[i].empty()) {
           const Import& imp = slot->module->imports[i];
           slot->diags.error(fmt::format("import of a missing file `{}`", files_.display_path(imp.path)), imp.pos,
-                            "check the path: it is relative to the importing file, and a directory means its "
-                            "default.toml");
+                            missing_file_help(imp.path, "the importing file"));
           slot->imports.push_back(-1);
         } else {
           slot->imports.push_back(slot_for(resolved[i]));
@@ -147,15 +163,16 @@ LoadedModules load_modules(const std::vector<ModuleRoot>& roots, SourceFiles& fi
   if (threads == 0) threads = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
   ParallelLoader loader(files);
   std::vector<int> root_slots;
+  bool out_complete = true;
   {
     std::lock_guard lock(loader.mutex_);
     for (const ModuleRoot& root : roots) {
       std::string canonical = resolve_module_path(root.path);
       if (canonical.empty()) {
         diags.error(fmt::format("module `{}` does not exist", files.display_path(root.path)), root.pos,
-                    "check the path: it is relative to the file that names it, and a directory means its "
-                    "default.toml");
+                    missing_file_help(root.path, "the file that names it"));
         root_slots.push_back(-1);
+        out_complete = false;
       } else {
         root_slots.push_back(loader.slot_for(canonical));
       }
@@ -191,9 +208,12 @@ LoadedModules load_modules(const std::vector<ModuleRoot>& roots, SourceFiles& fi
   for (int index : order) {
     Slot& slot = *loader.slots_[index];
     diags.append(std::move(slot.diags));
+    bool imports_found = std::find(slot.imports.begin(), slot.imports.end(), -1) == slot.imports.end();
+    out_complete &= slot.module.has_value() && imports_found;
     if (slot.module) out.modules.push_back(std::move(*slot.module));
   }
   out.arenas = std::move(loader.arenas_);
+  out.complete = out_complete;
   return out;
 }
 

@@ -19,6 +19,9 @@ struct ModuleRoot {
 
 struct LoadedModules {
   std::vector<Module> modules;  // in load order
+  // Whether every module of the closure was found and parsed as TOML. When
+  // false, evaluating would only add errors caused by the missing files.
+  bool complete = true;
   std::vector<std::unique_ptr<Arena>> arenas;  // own everything the modules point into
 };
 

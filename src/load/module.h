@@ -27,6 +27,7 @@ constexpr int32_t kOrderAfter = 1500;
 struct PathRef {
   const std::string_view* segments = nullptr;
   uint32_t size = 0;
+  const KeyPos* positions = nullptr;  // one per segment, or null
   const std::string_view* begin() const { return segments; }
   const std::string_view* end() const { return segments + size; }
   std::string_view operator[](size_t i) const { return segments[i]; }

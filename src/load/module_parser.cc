@@ -53,7 +53,7 @@ class ModuleBuilder {
         checks(node, name == "warnings");
       } else {
         unknown_key(name, at(key), kTopLevelKeys, "a module's top level",
-                    "option values go under [config], [defaults] or [force]");
+                    "Option values go under [config], [defaults] or [force].");
       }
     }
     std::stable_sort(m_.definitions.begin(), m_.definitions.end(), [](const Definition& a, const Definition& b) {
@@ -79,9 +79,9 @@ class ModuleBuilder {
   void unknown_key(std::string_view name, SourcePos pos, const std::vector<std::string>& allowed,
                    std::string_view where, std::string_view extra_help = {}) {
     auto near = closest_names(name, allowed, 1);
-    std::string help = near.empty() ? fmt::format("the keys allowed here are {}", list_words(allowed))
+    std::string help = near.empty() ? fmt::format("the keys allowed here are {}.", list_words(allowed))
                                     : fmt::format("did you mean `{}`?", near[0]);
-    if (!extra_help.empty()) help += fmt::format("; {}", extra_help);
+    if (!extra_help.empty()) help += fmt::format(" {}", extra_help);
     error(fmt::format("unknown key `{}` in {}", name, where), pos, help);
   }
 
@@ -154,7 +154,7 @@ class ModuleBuilder {
         for (auto&& [key, child] : t) {
           if (!reserved_key_ok(key)) continue;
           SourcePos kp = at(key);
-          entries.push_back(TableEntry{arena_.copy(key.str()), convert(child), kp.line, kp.column});
+          entries.push_back(TableEntry{arena_.copy(key.str()), convert(child), {kp.line, kp.column}});
         }
         return make::table(arena_, entries.data(), entries.size(), pos.line, pos.column);
       }
@@ -215,12 +215,16 @@ class ModuleBuilder {
     for (auto&& [key, node] : t) {
       if (!reserved_key_ok(key)) continue;
       path.push_back(arena_.copy(key.str()));
+      key_positions_.push_back(KeyPos{key.source().begin.line, key.source().begin.column});
       const toml::table* sub = node.as_table();
       if (sub && !sub->is_inline() && !is_wrapper(*sub)) {
         definitions(*sub, path, priority, when);
       } else {
         Definition d;
         d.path = make_path(arena_, path);
+        KeyPos* positions = arena_.array<KeyPos>(key_positions_.size());
+        std::copy(key_positions_.begin(), key_positions_.end(), positions);
+        d.path.positions = positions;
         d.value = convert(node);
         d.priority = priority;
         d.order = kOrderDefault;
@@ -234,6 +238,7 @@ class ModuleBuilder {
         m_.definitions.push_back(d);
       }
       path.pop_back();
+      key_positions_.pop_back();
     }
   }
 
@@ -426,6 +431,7 @@ class ModuleBuilder {
   Module& m_;
   Arena& arena_;
   Diagnostics& diags_;
+  std::vector<KeyPos> key_positions_;  // of the definition path being walked
 };
 
 }  // namespace

@@ -27,10 +27,12 @@ std::vector<std::string> closest_names(std::string_view wanted, const std::vecto
   size_t allowed = std::max<size_t>(2, wanted.size() / 3);
   std::vector<std::pair<size_t, std::string>> scored;
   for (const std::string& c : candidates) {
+    // One name cut short of the other ("evaluate" for "eval") is a typo too.
+    bool prefix = std::min(c.size(), wanted.size()) >= 3 && (c.starts_with(wanted) || wanted.starts_with(c));
     size_t length_gap = c.size() > wanted.size() ? c.size() - wanted.size() : wanted.size() - c.size();
-    if (length_gap > allowed) continue;
+    if (length_gap > allowed && !prefix) continue;
     size_t d = edit_distance(wanted, c);
-    if (d <= allowed && d > 0) scored.emplace_back(d, c);
+    if ((d <= allowed || prefix) && d > 0) scored.emplace_back(d, c);
   }
   std::stable_sort(scored.begin(), scored.end(),
                    [](const auto& x, const auto& y) { return x.first != y.first ? x.first < y.first : x.second < y.second; });

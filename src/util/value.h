@@ -30,11 +30,16 @@ constexpr int32_t kUnset = std::numeric_limits<int32_t>::min();
 
 struct Value;
 
+// Where a key was written (line 0: computed, not written).
+struct KeyPos {
+  uint32_t line;
+  uint32_t column;
+};
+
 struct TableEntry {
   std::string_view key;
   const Value* value;
-  uint32_t line;    // where the key was written
-  uint32_t column;
+  KeyPos pos;
 };
 
 struct Value {
