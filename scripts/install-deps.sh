@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what building and testing sysconf needs on Debian 12, and nothing
+# when it is all there already. Run as root or with sudo available.
+set -euo pipefail
+packages=(
+  g++ cmake ninja-build pkg-config git python3
+  libtomlplusplus-dev libfmt-dev libspdlog-dev libsystemd-dev libcli11-dev catch2 libssl-dev
+  clang libclang-rt-14-dev  # the libFuzzer targets
+)
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
