@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config git python3
-  libtomlplusplus-dev libfmt-dev libspdlog-dev libsystemd-dev libcli11-dev catch2 libssl-dev
+  libtomlplusplus-dev libfmt-dev libspdlog-dev libsystemd-dev libcli11-dev catch2 libssl-dev nlohmann-json3-dev
   clang libclang-rt-14-dev  # the libFuzzer targets
 )
 missing=()

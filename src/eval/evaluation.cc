@@ -12,9 +12,9 @@ namespace sc {
 
 namespace {
 
-SourcePos offset_by(SourcePos base, uint32_t offset) {
-  // Conditions and templates are one-line strings in the common case; the
-  // column of a part is the string's column, past the quote, plus its offset.
+// Conditions and string templates are one-line strings in the common case:
+// the column of a part is the string's column, past the quote, plus its offset.
+SourcePos offset_in_string(SourcePos base, uint32_t offset) {
   if (base.known()) base.column += 1 + offset;
   return base;
 }
@@ -252,7 +252,7 @@ bool Evaluation::when_holds(int32_t when) {
       const Frame& guarded_frame = stack_.back();
       d.message = fmt::format("infinite recursion: the condition `{}` depends on `{}`, which it guards", w.text,
                               guarded_frame.name());
-      d.pos = offset_by(w.pos, 0);
+      d.pos = offset_in_string(w.pos, 0);
       for (size_t k = when_depth_[when]; k < stack_.size(); ++k)
         d.notes.push_back(Note{fmt::format("`{}` is read here", stack_[k].name()), stack_[k].read_site});
       for (const MergeDef& def : defs_[guarded_frame.option->id]) {
@@ -297,11 +297,11 @@ std::optional<bool> Evaluation::definition_active(const MergeDef& def) {
 }
 
 const Value* Evaluation::eval_expr(const Expr* e, SourcePos base) {
-  SourcePos site = offset_by(base, e->offset);
+  SourcePos site = offset_in_string(base, e->offset);
   auto boolean = [&](const Expr* operand) {
     const Value* v = eval_expr(operand, base);
     if (v->kind != ValueKind::Bool) {
-      SourcePos at = offset_by(base, operand->offset);
+      SourcePos at = offset_in_string(base, operand->offset);
       std::string what = operand->kind == Expr::Kind::Path ? "`" + join_path(operand->path) + "`" : "this operand";
       fail(fmt::format("{} is {}, not true or false", what, describe_kind(v->kind)), at,
            "compare it with a value, as in `option == \"value\"`");
@@ -408,6 +408,30 @@ const Value* Evaluation::subtree(const OptionNode* node, SourcePos site) {
   return make::table(arena_, entries.data(), entries.size());
 }
 
+SourcePos Evaluation::definition_site(const std::vector<std::string>& path) const {
+  const OptionTree& tree = decls_.tree;
+  const OptionNode* node = tree.root();
+  size_t i = 0;
+  for (; i < path.size() && !node->option; ++i) {
+    node = tree.child(node, path[i]);
+    if (!node) return SourcePos{};
+  }
+  if (!node->option) return SourcePos{};
+  SourcePos best = node->option->pos;
+  size_t best_depth = 0;
+  for (const MergeDef& d : defs_[node->option->id]) {
+    // The definition that names the most of the remaining path.
+    size_t depth = 0;
+    while (depth < d.rest_size && i + depth < path.size() && d.rest[depth] == path[i + depth]) ++depth;
+    if (depth < d.rest_size) continue;
+    if (depth + 1 > best_depth) {
+      best = d.pos;
+      best_depth = depth + 1;
+    }
+  }
+  return best;
+}
+
 Evaluation::Result Evaluation::option_value(const OptionInfo& option) {
   try {
     const Value* v = force(option, SourcePos{});
@@ -468,9 +492,37 @@ void Evaluation::run_checks() {
   }
 }
 
-std::string Evaluation::render(const Template& tmpl, FileId file, uint32_t line, uint32_t column) {
+namespace {
+// The position of byte `offset` of a file's text.
+SourcePos position_in(std::string_view text, FileId file, uint32_t offset) {
+  uint32_t line = 1, column = 1;
+  for (uint32_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return SourcePos{file, line, column};
+}
+}  // namespace
+
+std::optional<std::string> Evaluation::render_file(const Template& tmpl, FileId file, std::string_view text) {
+  try {
+    return render(tmpl, SourcePos{file, 1, 1}, text);
+  } catch (EvalError& e) {
+    record(e);
+  } catch (EvalAborted&) {
+  }
+  return std::nullopt;
+}
+
+std::string Evaluation::render(const Template& tmpl, SourcePos base, std::string_view source_text) {
   std::string out;
-  SourcePos base{file, line, column};
+  auto offset_by = [&](SourcePos at, uint32_t offset) {
+    return source_text.empty() ? offset_in_string(at, offset) : position_in(source_text, at.file, offset);
+  };
   for (const TemplatePart& part : tmpl.parts) {
     if (!part.expr) {
       out += part.literal;
@@ -535,8 +587,17 @@ std::string Evaluation::render(const Template& tmpl, FileId file, uint32_t line,
   return out;
 }
 
+const Value* Evaluation::reference(const Value* tmpl, FileId file) {
+  const Template& t = *tmpl->tmpl;
+  if (t.parts.size() != 1 || !t.parts[0].expr || !t.parts[0].filters.empty() ||
+      t.parts[0].expr->kind != Expr::Kind::Path)
+    return nullptr;
+  SourcePos site = offset_in_string(SourcePos{file, tmpl->line, tmpl->column}, t.parts[0].offset);
+  return read_path(t.parts[0].expr->path, site, false, "");
+}
+
 const Value* Evaluation::interpolate(const Value* tmpl, FileId file) {
-  return make::string(arena_, render(*tmpl->tmpl, file, tmpl->line, tmpl->column), tmpl->line, tmpl->column);
+  return make::string(arena_, render(*tmpl->tmpl, SourcePos{file, tmpl->line, tmpl->column}), tmpl->line, tmpl->column);
 }
 
 }  // namespace sc

@@ -57,15 +57,24 @@ class Evaluation : public Interpolator {
   // Checks every module's assertions (errors) and warnings.
   void run_checks();
 
-  // Renders a template (a string or a template file) to text.
-  // Throws EvalError / EvalAborted; see Result-returning wrappers above.
-  std::string render(const Template& tmpl, FileId file, uint32_t line, uint32_t column);
+  // Renders a template string at `base` to text. With `source_text` (a
+  // template file), positions come from the offset into that text instead.
+  // Throws EvalError / EvalAborted.
+  std::string render(const Template& tmpl, SourcePos base, std::string_view source_text = {});
+  // Renders a template file; errors are reported, and nullopt returned.
+  std::optional<std::string> render_file(const Template& tmpl, FileId file, std::string_view text);
   const Value* interpolate(const Value* tmpl, FileId file) override;
+  const Value* reference(const Value* tmpl, FileId file) override;
 
   // For `sysconf option`: the definitions of an option, and whether each
   // one's condition holds (nullopt when evaluating it failed).
   const std::vector<MergeDef>& definitions_of(const OptionInfo& option) const { return defs_[option.id]; }
   std::optional<bool> definition_active(const MergeDef& def);
+
+  // Where `path` (an option or a path into one) was defined: the first
+  // active-or-not definition that reaches it, else the declaration. For
+  // errors found after evaluation, when rendering.
+  SourcePos definition_site(const std::vector<std::string>& path) const;
 
   const Declarations& declarations() const { return decls_; }
   const std::vector<Module>& modules() const { return modules_; }

@@ -166,9 +166,13 @@ void Merger::no_rest(const Type& type, const MergeDef& d, const std::string& whe
   throw EvalError{std::move(diag)};
 }
 
-const Value* Merger::materialize(const Value* v, FileId file) {
+const Value* Merger::materialize(const Value* v, FileId file, bool references) {
   switch (v->kind) {
-    case ValueKind::Template: return interpolator_.interpolate(v, file);
+    case ValueKind::Template:
+      if (references) {
+        if (const Value* r = interpolator_.reference(v, file)) return r;
+      }
+      return interpolator_.interpolate(v, file);
     case ValueKind::Wrapped: {
       Diagnostic diag;
       diag.message = "a priority wrapper has no meaning here";
@@ -180,7 +184,7 @@ const Value* Merger::materialize(const Value* v, FileId file) {
       std::vector<const Value*> items;
       bool changed = false;
       for (auto it = v->begin_items(); it != v->end_items(); ++it) {
-        items.push_back(materialize(*it, file));
+        items.push_back(materialize(*it, file, references));
         changed |= items.back() != *it;
       }
       return changed ? make::list(arena_, items.data(), items.size(), v->line, v->column) : v;
@@ -189,7 +193,7 @@ const Value* Merger::materialize(const Value* v, FileId file) {
       std::vector<TableEntry> entries(v->begin_entries(), v->end_entries());
       bool changed = false;
       for (auto& e : entries) {
-        const Value* m = materialize(e.value, file);
+        const Value* m = materialize(e.value, file, references);
         changed |= m != e.value;
         e.value = m;
       }
@@ -288,6 +292,15 @@ const Value* Merger::merge_element(const Type& type, std::vector<MergeDef> defs,
 
 const Value* Merger::merge(const Type& type, std::vector<MergeDef> defs, const std::string& where) {
   select(defs);
+  // "{{ path }}" alone, given to a type that is not a string, passes the value itself.
+  bool stringy = type.kind == Type::Kind::Str || type.kind == Type::Kind::Lines || type.kind == Type::Kind::Path ||
+                 type.kind == Type::Kind::Package || type.kind == Type::Kind::Enum;
+  if (!stringy) {
+    for (MergeDef& d : defs) {
+      if (d.rest_size != 0 || d.value->kind != ValueKind::Template) continue;
+      if (const Value* r = interpolator_.reference(d.value, d.pos.file)) d.value = r;
+    }
+  }
   switch (type.kind) {
     case Type::Kind::Bool:
     case Type::Kind::Int:
@@ -435,7 +448,7 @@ const Value* Merger::merge_anything(const std::vector<MergeDef>& defs, const std
   }
   if (all_tables) return merge_attrs(kAnything, defs, where);
   std::vector<const Value*> values;
-  for (const MergeDef& d : defs) values.push_back(d.rest_size > 0 ? d.value : materialize(d.value, d.pos.file));
+  for (const MergeDef& d : defs) values.push_back(d.rest_size > 0 ? d.value : materialize(d.value, d.pos.file, true));
   if (any_table) conflict(defs, values, where);
   // As in NixOS, other values (lists included) must agree.
   for (size_t i = 1; i < values.size(); ++i)

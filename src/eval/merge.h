@@ -34,6 +34,9 @@ class Interpolator {
   virtual ~Interpolator() = default;
   // Returns a String value. May throw EvalError / EvalAborted.
   virtual const Value* interpolate(const Value* tmpl, FileId file) = 0;
+  // For a template that is exactly one `{{ path }}`: the value at that path
+  // itself (a table stays a table). nullptr for any other template.
+  virtual const Value* reference(const Value* tmpl, FileId file) = 0;
 };
 
 // Sends `def` to the options of `tree` it defines, starting at `from`: walks
@@ -63,8 +66,10 @@ class Merger {
   const Value* merge_element(const Type& type, std::vector<MergeDef> defs, const std::string& where,
                              std::string_view key);
 
-  // Expands templates anywhere inside `v`; returns `v` itself when it has none.
-  const Value* materialize(const Value* v, FileId file);
+  // Expands templates anywhere inside `v`; returns `v` itself when it has
+  // none. With `references`, a template that is one `{{ path }}` becomes the
+  // value at that path rather than its text (for values of type anything).
+  const Value* materialize(const Value* v, FileId file, bool references = false);
 
  private:
   // Unwraps whole-value wrappers, keeps the best priority, sorts by order.

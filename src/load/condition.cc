@@ -121,7 +121,20 @@ const Expr* parse_operand(ExprLexer& lexer, Arena& arena, ParseFailure& failure)
       e->kind = Expr::Kind::Literal;
       e->literal = make::string(arena, t.text);
       return e;
+    case TokenKind::EmptyList:
+      e->kind = Expr::Kind::Literal;
+      e->literal = make::list(arena, nullptr, 0);
+      return e;
+    case TokenKind::EmptyTable:
+      e->kind = Expr::Kind::Literal;
+      e->literal = make::table(arena, nullptr, 0);
+      return e;
     case TokenKind::Word: {
+      if (t.text == "null") {
+        e->kind = Expr::Kind::Literal;
+        e->literal = make::null(arena);
+        return e;
+      }
       if (t.text == "true" || t.text == "false") {
         e->kind = Expr::Kind::Literal;
         e->literal = make::boolean(arena, t.text == "true");

@@ -1,6 +1,7 @@
 // The condition language of `[[when]] if = "..."`, assertions and warnings:
 //   !  (tightest), then == !=, then &&, then ||; parentheses; string, number
-//   and boolean literals; option paths such as environment.etc."a.conf".enable
+//   and boolean literals, null, [] and {}; option paths such as
+//   environment.etc."a.conf".enable
 #pragma once
 
 #include <cstdint>

@@ -55,6 +55,8 @@ Token ExprLexer::lex() {
   if (c == '|') return two('|') ? single(TokenKind::Or, 2) : single(TokenKind::Pipe, 1);
   if (c == '=' && two('=')) return single(TokenKind::Eq, 2);
   if (c == '}' && two('}')) return single(TokenKind::CloseInterp, 2);
+  if (c == '[' && two(']')) return single(TokenKind::EmptyList, 2);
+  if (c == '{' && two('}')) return single(TokenKind::EmptyTable, 2);
   if (c == '"' || c == '\'') {
     char quote = c;
     ++pos_;

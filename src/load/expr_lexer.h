@@ -23,6 +23,8 @@ enum class TokenKind {
   Pipe,     // |
   Comma,
   CloseInterp,  // }} (templates only)
+  EmptyList,    // []
+  EmptyTable,   // {}
   Error,
 };
 

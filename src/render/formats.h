@@ -1,0 +1,17 @@
+// Serialisers for `format = "..."` with `settings`: json, toml and yaml by
+// toml++'s real writers (json by our own, which sorts keys), ini and keyvalue
+// by the small writers here.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "util/value.h"
+
+namespace sc {
+
+// Renders `settings` in `format`. Returns nullopt and sets `error` when the
+// value has no form in that format (a list at the top of an ini file, ...).
+std::optional<std::string> render_format(const std::string& format, const Value* settings, std::string& error);
+
+}  // namespace sc

@@ -1,0 +1,359 @@
+#include "render/render.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "load/template.h"
+#include "render/formats.h"
+#include "render/users.h"
+#include "util/text.h"
+
+namespace sc {
+
+namespace {
+
+const Value* field(const Value* table, std::string_view key) {
+  const TableEntry* e = table ? table->find(key) : nullptr;
+  return e && e->value->kind != ValueKind::Null ? e->value : nullptr;
+}
+
+std::string text_field(const Value* table, std::string_view key, std::string fallback = {}) {
+  const Value* v = field(table, key);
+  return v && v->is_string() ? std::string(v->str()) : fallback;
+}
+
+std::vector<std::string> string_list(const Value* v) {
+  std::vector<std::string> out;
+  if (!v || !v->is_list()) return out;
+  for (auto it = v->begin_items(); it != v->end_items(); ++it)
+    if ((*it)->is_string()) out.emplace_back((*it)->str());
+  return out;
+}
+
+bool declares(const Evaluation& eval, const std::vector<std::string>& path) {
+  const OptionTree& tree = eval.declarations().tree;
+  const OptionNode* node = tree.root();
+  for (const std::string& s : path) {
+    node = tree.child(node, s);
+    if (!node) return false;
+  }
+  return node->option != nullptr;
+}
+
+bool valid_mode(const std::string& mode) {
+  if (mode.size() < 3 || mode.size() > 4) return false;
+  return std::all_of(mode.begin(), mode.end(), [](char c) { return c >= '0' && c <= '7'; });
+}
+
+class Renderer {
+ public:
+  explicit Renderer(RenderContext& ctx) : ctx_(ctx) {}
+
+  // The value of an option, or null when it is not declared or has no value.
+  const Value* value(Evaluation& eval, const std::vector<std::string>& path) {
+    if (!declares(eval, path)) return nullptr;
+    auto r = eval.lookup(path, true);
+    if (r.status == Evaluation::Status::Failed) ok_ = false;
+    return r.status == Evaluation::Status::Value ? r.value : nullptr;
+  }
+
+  void error(std::string message, SourcePos pos, std::string help = {}) {
+    ctx_.diags.error(std::move(message), pos, std::move(help));
+    ok_ = false;
+  }
+
+  // Reads a file named in the configuration: inside the configuration
+  // directory from this machine, any other absolute path inside the root.
+  std::optional<std::string> read_source(const std::string& path, SourcePos site, bool* executable) {
+    try {
+      if (path.rfind(ctx_.config_dir + "/", 0) == 0) {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) throw FsError(fmt::format("cannot open `{}`", ctx_.files.display_path(path)), ENOENT);
+        std::ostringstream data;
+        data << in.rdbuf();
+        if (executable) {
+          std::error_code ec;
+          auto perms = std::filesystem::status(path, ec).permissions();
+          *executable = (perms & std::filesystem::perms::owner_exec) != std::filesystem::perms::none;
+        }
+        return data.str();
+      }
+      mode_t mode = 0;
+      std::string data = ctx_.root.read_inside(path, &mode);
+      if (executable) *executable = (mode & 0100) != 0;
+      return data;
+    } catch (const FsError& e) {
+      error(fmt::format("cannot read `{}`: {}", ctx_.files.display_path(path), e.what()), site,
+            "the path is relative to the file that names it; an absolute path is read inside --root");
+      return std::nullopt;
+    }
+  }
+
+  // One entry of environment.etc, home.file or xdg.configFile.
+  std::optional<RenderedFile> file_entry(Evaluation& eval, const std::vector<std::string>& option, const std::string& key,
+                                         const Value* entry, bool home) {
+    std::vector<std::string> path = option;
+    path.push_back(key);
+    SourcePos site = eval.definition_site(path);
+    std::string name = join_path(path);
+    RenderedFile f;
+    static const char* kSources[] = {"text", "source", "template", "format", "symlink", "secret"};
+    std::vector<std::string> given;
+    for (const char* s : kSources)
+      if (field(entry, s)) given.push_back(s);
+    if (given.size() != 1) {
+      error(given.empty() ? fmt::format("`{}` has no content", name)
+                          : fmt::format("`{}` sets {}: only one of them can give the content", name,
+                                        list_words(given, " and ")),
+            site, "set exactly one of text, source, template, format (with settings), symlink or secret");
+      return std::nullopt;
+    }
+    const std::string& how = given[0];
+    if (how == "text") {
+      f.content = text_field(entry, "text");
+    } else if (how == "source") {
+      auto data = read_source(text_field(entry, "source"), site, &f.executable);
+      if (!data) return std::nullopt;
+      f.content = std::move(*data);
+    } else if (how == "template") {
+      std::string file = text_field(entry, "template");
+      auto data = read_source(file, site, nullptr);
+      if (!data) return std::nullopt;
+      FileId id = ctx_.files.add(file);
+      ParseFailure failure;
+      Arena& arena = eval.arena();
+      const Template* tmpl = parse_template(*data, arena, failure);
+      if (!tmpl) {
+        uint32_t line = 1, column = 1;
+        for (uint32_t i = 0; i < failure.offset && i < data->size(); ++i) {
+          if ((*data)[i] == '\n') ++line, column = 1;
+          else ++column;
+        }
+        error(fmt::format("malformed interpolation in template: {}", failure.message), SourcePos{id, line, column},
+              "write {{ option.path }} or {{ option.path | filter }}; {{ '{{' }} writes literal braces");
+        return std::nullopt;
+      }
+      auto text = eval.render_file(*tmpl, id, *data);
+      if (!text) {
+        ok_ = false;
+        return std::nullopt;
+      }
+      f.content = std::move(*text);
+    } else if (how == "format") {
+      std::string format = text_field(entry, "format");
+      const Value* settings = field(entry, "settings");
+      static const Value kEmpty = [] {
+        Value v;
+        v.kind = ValueKind::Table;
+        v.table.entries = nullptr;
+        v.table.size = 0;
+        return v;
+      }();
+      std::string problem;
+      auto text = render_format(format, settings ? settings : &kEmpty, problem);
+      if (!text) {
+        error(fmt::format("cannot render `{}` as {}: {}", name, format, problem), site);
+        return std::nullopt;
+      }
+      f.content = std::move(*text);
+    } else if (how == "symlink") {
+      f.kind = RenderedFile::Kind::Symlink;
+      f.target = text_field(entry, "symlink");
+    } else {
+      if (home) {
+        error(fmt::format("`{}`: secrets are for /etc files only", name), site);
+        return std::nullopt;
+      }
+      f.kind = RenderedFile::Kind::Secret;
+      f.secret = text_field(entry, "secret");
+      if (f.secret.empty() || f.secret[0] != '/') {
+        error(fmt::format("`{}`: a secret is an absolute path, read at activation", name), site);
+        return std::nullopt;
+      }
+    }
+    if (home) {
+      if (const Value* x = field(entry, "executable"); x && x->kind == ValueKind::Bool && x->boolean) f.executable = true;
+      f.on_change = text_field(entry, "onChange");
+    } else {
+      f.mode = text_field(entry, "mode", "symlink");
+      f.user = text_field(entry, "user", "root");
+      f.group = text_field(entry, "group", "root");
+      if (f.kind == RenderedFile::Kind::Secret && f.mode == "symlink") f.mode = "0400";  // a secret is always a copy
+      if (f.mode != "symlink" && !valid_mode(f.mode)) {
+        error(fmt::format("`{}.mode` is \"{}\": it must be \"symlink\" or an octal mode such as \"0644\"", name, f.mode),
+              site);
+        return std::nullopt;
+      }
+      if (f.mode != "symlink" && f.kind == RenderedFile::Kind::Symlink) {
+        error(fmt::format("`{}` is a symlink and cannot have the mode {}", name, f.mode), site);
+        return std::nullopt;
+      }
+    }
+    return f;
+  }
+
+  // Every enabled entry of an attrsOf(file) option, with `prefix` before its key.
+  void file_entries(Evaluation& eval, const std::vector<std::string>& option, const std::string& prefix, bool home,
+                    std::map<std::string, RenderedFile>& out, std::map<std::string, std::string>& defined_by) {
+    const Value* entries = value(eval, option);
+    if (!entries || !entries->is_table()) return;
+    for (auto e = entries->begin_entries(); e != entries->end_entries(); ++e) {
+      std::string key(e->key);
+      if (const Value* enable = field(e->value, "enable"); enable && enable->kind == ValueKind::Bool && !enable->boolean)
+        continue;
+      std::vector<std::string> path = option;
+      path.push_back(key);
+      std::string rel = prefix + key;
+      while (!rel.empty() && rel.back() == '/') rel.pop_back();
+      if (!is_clean_relative(rel)) {
+        error(fmt::format("`{}` is not a clean relative path", join_path(path)), eval.definition_site(path),
+              "paths are relative, without `.`, `..` or empty components");
+        continue;
+      }
+      auto file = file_entry(eval, option, key, e->value, home);
+      if (!file) continue;
+      file->path = home ? rel : "/etc/" + rel;
+      auto [it, inserted] = defined_by.emplace(file->path, join_path(path));
+      if (!inserted) {
+        error(fmt::format("`{}` and `{}` both define the file {}", it->second, join_path(path), file->path),
+              eval.definition_site(path));
+        continue;
+      }
+      out.emplace(file->path, std::move(*file));
+    }
+  }
+
+  void users(Evaluation& eval, Rendered& out) {
+    if (const Value* users = value(eval, {"users", "users"}); users && users->is_table()) {
+      for (auto e = users->begin_entries(); e != users->end_entries(); ++e) {
+        RenderedUser u;
+        u.name = std::string(e->key);
+        u.normal = field(e->value, "isNormalUser") && field(e->value, "isNormalUser")->boolean;
+        u.description = text_field(e->value, "description");
+        u.home = text_field(e->value, "home", u.normal ? "/home/" + u.name : "");
+        u.shell = text_field(e->value, "shell");
+        if (const Value* uid = field(e->value, "uid"); uid && uid->kind == ValueKind::Int) u.uid = uid->integer;
+        u.groups = string_list(field(e->value, "extraGroups"));
+        out.users.push_back(std::move(u));
+      }
+    }
+    if (const Value* groups = value(eval, {"users", "groups"}); groups && groups->is_table()) {
+      for (auto e = groups->begin_entries(); e != groups->end_entries(); ++e) {
+        RenderedGroup g;
+        g.name = std::string(e->key);
+        if (const Value* gid = field(e->value, "gid"); gid && gid->kind == ValueKind::Int) g.gid = gid->integer;
+        out.groups.push_back(std::move(g));
+      }
+    }
+    allocate_normal_uids(out.users, ctx_.root);
+  }
+
+  void hooks(Evaluation& eval, Rendered& out) {
+    const Value* hooks = value(eval, {"system", "activation", "hooks"});
+    if (!hooks || !hooks->is_table()) return;
+    std::map<std::string, RenderedHook> by_name;
+    for (auto e = hooks->begin_entries(); e != hooks->end_entries(); ++e) {
+      if (const Value* enable = field(e->value, "enable"); enable && enable->kind == ValueKind::Bool && !enable->boolean)
+        continue;
+      RenderedHook h;
+      h.name = std::string(e->key);
+      h.command = string_list(field(e->value, "command"));
+      h.inputs = string_list(field(e->value, "inputs"));
+      h.after = string_list(field(e->value, "after"));
+      if (const Value* flag = field(e->value, "rootFlag"); flag && flag->is_string()) h.root_flag = std::string(flag->str());
+      if (h.command.empty()) {
+        error(fmt::format("activation hook `{}` has no command", h.name),
+              eval.definition_site({"system", "activation", "hooks", h.name}));
+        continue;
+      }
+      by_name.emplace(h.name, std::move(h));
+    }
+    // Declared order: each hook after those it names, ties by name.
+    std::set<std::string> done;
+    while (done.size() < by_name.size()) {
+      bool progressed = false;
+      for (auto& [name, hook] : by_name) {
+        if (done.count(name)) continue;
+        bool ready = std::all_of(hook.after.begin(), hook.after.end(),
+                                 [&](const std::string& a) { return done.count(a) || !by_name.count(a); });
+        if (!ready) continue;
+        out.hooks.push_back(hook);
+        done.insert(name);
+        progressed = true;
+        break;
+      }
+      if (!progressed) {
+        std::vector<std::string> left;
+        for (auto& [name, hook] : by_name)
+          if (!done.count(name)) left.push_back("`" + name + "`");
+        error(fmt::format("activation hooks {} wait for each other in a cycle", list_words(left, " and ")),
+              eval.definition_site({"system", "activation", "hooks"}), "remove one of their `after` entries");
+        return;
+      }
+    }
+  }
+
+  std::optional<Rendered> run(HostEvaluation& host) {
+    Rendered out;
+    out.host = host.host->name;
+    Evaluation& system = *host.system->eval;
+    std::map<std::string, RenderedFile> etc;
+    std::map<std::string, std::string> defined_by;
+    file_entries(system, {"environment", "etc"}, "", false, etc, defined_by);
+    users(system, out);
+    if (!out.users.empty() || !out.groups.empty()) {
+      add_generated(etc, defined_by, "/etc/sysusers.d/sysconf.conf", sysusers_file(out.users, out.groups));
+      add_generated(etc, defined_by, "/etc/tmpfiles.d/sysconf-homes.conf", home_tmpfiles_file(out.users));
+    }
+    for (auto& [path, file] : etc) out.etc.push_back(std::move(file));
+    std::set<std::string> packages;
+    for (const std::string& p : string_list(value(system, {"environment", "systemPackages"}))) packages.insert(p);
+    hooks(system, out);
+
+    for (HomeEvaluation& h : host.homes) {
+      RenderedHome home;
+      home.user = h.user.name;
+      home.home = h.user.home;
+      Evaluation& eval = *h.config->eval;
+      std::map<std::string, RenderedFile> files;
+      std::map<std::string, std::string> home_defined_by;
+      file_entries(eval, {"home", "file"}, "", true, files, home_defined_by);
+      file_entries(eval, {"xdg", "configFile"}, ".config/", true, files, home_defined_by);
+      for (auto& [path, file] : files) home.files.push_back(std::move(file));
+      home.packages = string_list(value(eval, {"home", "packages"}));
+      for (const std::string& p : home.packages) packages.insert(p);
+      out.homes.push_back(std::move(home));
+    }
+    out.packages.assign(packages.begin(), packages.end());
+    if (!ok_ || ctx_.diags.has_errors()) return std::nullopt;
+    return out;
+  }
+
+ private:
+  void add_generated(std::map<std::string, RenderedFile>& etc, std::map<std::string, std::string>& defined_by,
+                     const std::string& path, std::string content) {
+    if (defined_by.count(path)) {
+      error(fmt::format("`{}` defines {}, which sysconf generates from users.users", defined_by[path], path), SourcePos{});
+      return;
+    }
+    RenderedFile f;
+    f.path = path;
+    f.content = std::move(content);
+    etc.emplace(path, std::move(f));
+  }
+
+  RenderContext& ctx_;
+  bool ok_ = true;
+};
+
+}  // namespace
+
+std::optional<Rendered> render_host(HostEvaluation& host, RenderContext& ctx) { return Renderer(ctx).run(host); }
+
+}  // namespace sc

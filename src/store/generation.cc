@@ -1,0 +1,141 @@
+#include "store/generation.h"
+
+#include <fmt/format.h>
+
+#include "util/hash.h"
+
+namespace sc {
+
+namespace {
+
+// Puts `leaf` at the relative `path` inside `tree`, creating directories.
+void place(TreeEntry& tree, const std::string& path, TreeEntry leaf) {
+  TreeEntry* dir = &tree;
+  size_t start = 0;
+  for (;;) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) break;
+    dir = &dir->children[path.substr(start, slash - start)];
+    dir->kind = TreeEntry::Kind::Dir;
+    start = slash + 1;
+  }
+  dir->children[path.substr(start)] = std::move(leaf);
+}
+
+TreeEntry link_to(const std::string& target) {
+  TreeEntry e;
+  e.kind = TreeEntry::Kind::Symlink;
+  e.target = target;
+  return e;
+}
+
+TreeEntry file_with(std::string content) {
+  TreeEntry e;
+  e.kind = TreeEntry::Kind::File;
+  e.content = std::move(content);
+  return e;
+}
+
+// A rendered file → its manifest entry, adding its content to the store.
+ManifestFile store_file(const RenderedFile& f, Store& store) {
+  ManifestFile m;
+  m.path = f.path;
+  m.mode = f.mode;
+  m.user = f.user;
+  m.group = f.group;
+  m.on_change = f.on_change;
+  switch (f.kind) {
+    case RenderedFile::Kind::Content:
+      m.type = "file";
+      m.executable = f.executable;
+      m.object = store.add_file(f.path, f.content, f.executable);
+      break;
+    case RenderedFile::Kind::Symlink:
+      m.type = "symlink";
+      m.target = f.target;
+      break;
+    case RenderedFile::Kind::Secret:
+      m.type = "secret";
+      m.secret = f.secret;
+      break;
+  }
+  return m;
+}
+
+std::string hook_inputs_hash(const RenderedHook& hook, const Manifest& m) {
+  Sha256Builder b;
+  for (const std::string& part : hook.command) b.add_field(part);
+  for (const std::string& input : hook.inputs) {
+    b.add_field(input);
+    const ManifestFile* f = m.file(input);
+    b.add_field(f ? fmt::format("{}|{}|{}|{}|{}", f->type, f->object, f->target, f->secret, f->mode) : "absent");
+  }
+  return short_base32(b.finish());
+}
+
+}  // namespace
+
+BuiltGeneration build_generation(const Rendered& rendered, const BuildInfo& info, Store& store) {
+  BuiltGeneration out;
+  Manifest& m = out.manifest;
+  m.host = info.host;
+  m.sysconf_version = info.version;
+  m.build_time = info.build_time;
+  m.revision = info.revision;
+  m.dirty = info.dirty;
+  m.packages = rendered.packages;
+  m.users = rendered.users;
+  m.groups = rendered.groups;
+
+  TreeEntry tree;
+  for (const RenderedFile& f : rendered.etc) {
+    ManifestFile entry = store_file(f, store);
+    std::string rel = f.path.substr(5);  // below /etc/
+    if (entry.type == "file") place(tree.children["etc"], rel, link_to(Store::runtime_path(entry.object)));
+    if (entry.type == "symlink") place(tree.children["etc"], rel, link_to(entry.target));
+    tree.children["etc"].kind = TreeEntry::Kind::Dir;
+    m.files.push_back(std::move(entry));
+  }
+  for (const RenderedHome& h : rendered.homes) {
+    ManifestHome home;
+    home.user = h.user;
+    home.home = h.home;
+    home.packages = h.packages;
+    TreeEntry home_tree;
+    home_tree.children["files"].kind = TreeEntry::Kind::Dir;
+    for (const RenderedFile& f : h.files) {
+      ManifestFile entry = store_file(f, store);
+      if (entry.type == "file") place(home_tree.children["files"], f.path, link_to(Store::runtime_path(entry.object)));
+      if (entry.type == "symlink") place(home_tree.children["files"], f.path, link_to(entry.target));
+      home.files.push_back(std::move(entry));
+    }
+    home_tree.children["manifest.json"] = file_with(home_manifest_json(home));
+    home.generation = store.add_tree("sysconf-home-" + h.user, home_tree, home_tree).first;
+    place(tree, "home/" + h.user, link_to(Store::runtime_path(home.generation)));
+    m.homes.push_back(std::move(home));
+  }
+  for (const RenderedHook& h : rendered.hooks) {
+    m.hooks.push_back(ManifestHook{h.name, h.command, h.inputs, h.root_flag, hook_inputs_hash(h, m)});
+  }
+  // The build time is recorded but is not part of the generation's identity:
+  // rebuilding an unchanged configuration finds the same object.
+  TreeEntry hash_tree = tree;
+  hash_tree.children["manifest.json"] = file_with(m.to_json(false));
+  tree.children["manifest.json"] = file_with(m.to_json(true));
+  auto [object, existed] = store.add_tree("sysconf-system-" + info.host, tree, hash_tree);
+  out.object = object;
+  out.existed = existed;
+  return out;
+}
+
+std::optional<Manifest> read_manifest(const Root& root, const std::string& object, std::string& error) {
+  try {
+    Fd dir = open_dir_beneath(root.fd(), Root::relative(Store::runtime_path(object)), false);
+    return Manifest::from_json(read_file_at(dir.get(), "manifest.json"), error);
+  } catch (const FsError& e) {
+    error = e.what();
+    return std::nullopt;
+  }
+}
+
+}  // namespace sc

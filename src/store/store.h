@@ -1,0 +1,66 @@
+// The content-addressed store (DESIGN.md section 5):
+// /var/lib/sysconf/store/<hash>-<name>, files 0444 or 0555, directories 0555.
+// The hash is SHA-256 over the object's canonical serialisation (bytes and
+// executable bit; for a directory, its sorted entries), in short base32.
+// Adding an object that exists writes nothing.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "util/hash.h"
+#include "util/safe_fs.h"
+
+namespace sc {
+
+constexpr const char* kStateDir = "/var/lib/sysconf";
+constexpr const char* kStoreDir = "/var/lib/sysconf/store";
+
+// A directory object's content, before it is written.
+struct TreeEntry {
+  enum class Kind { Dir, Symlink, File };
+  Kind kind = Kind::Dir;
+  std::map<std::string, TreeEntry> children;  // Dir
+  std::string target;                         // Symlink
+  std::string content;                        // File
+  bool executable = false;                    // File
+};
+
+class Store {
+ public:
+  // Opens (creating when not `dry_run`) <root>/var/lib/sysconf/store.
+  Store(const Root& root, bool dry_run);
+
+  // Adds a file; returns its object name. Nothing is written if it exists.
+  std::string add_file(std::string_view name_hint, std::string_view content, bool executable);
+  // Adds a directory; `hash_tree` is what the name is computed from (it may
+  // differ from `tree` only in what the caller excludes from identity, such
+  // as a build time). Returns the object name and whether it already existed.
+  std::pair<std::string, bool> add_tree(std::string_view name_hint, const TreeEntry& tree, const TreeEntry& hash_tree);
+
+  bool exists(const std::string& name) const;
+  static std::string runtime_path(const std::string& name) { return std::string(kStoreDir) + "/" + name; }
+  static Sha256 hash_file(std::string_view content, bool executable);
+  static Sha256 hash_tree(const TreeEntry& tree);
+  static std::string object_name(const Sha256& hash, std::string_view hint);
+
+  size_t objects_written() const { return written_; }
+  size_t bytes_written() const { return bytes_; }
+  int dir_fd() const { return dir_.get(); }
+
+ private:
+  void write_tree(int parent, const std::string& name, const TreeEntry& tree);
+  void seal(int parent, const std::string& name, const TreeEntry& tree);
+
+  const Root& root_;
+  bool dry_run_;
+  Fd dir_;
+  size_t written_ = 0;
+  size_t bytes_ = 0;
+};
+
+// Removes a store object (making its directories writable first).
+void remove_object(int store_dir, const std::string& name);
+
+}  // namespace sc

@@ -1,0 +1,53 @@
+#include "util/fault.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+namespace sc {
+
+namespace {
+
+struct Plan {
+  std::string point;
+  long write = -1;
+  long writes_seen = 0;
+};
+
+Plan& plan() {
+  static Plan p = [] {
+    Plan out;
+    const char* env = std::getenv("SYSCONF_TEST_CRASH_AT");
+    if (!env) return out;
+    std::string value = env;
+    if (value.rfind("write:", 0) == 0) {
+      out.write = std::strtol(value.c_str() + 6, nullptr, 10);
+    } else {
+      out.point = value;
+    }
+    return out;
+  }();
+  return p;
+}
+
+[[noreturn]] void die() {
+  kill(getpid(), SIGKILL);
+  _exit(137);
+}
+
+}  // namespace
+
+void fault_point(std::string_view name) {
+  Plan& p = plan();
+  if (!p.point.empty() && p.point == name) die();
+}
+
+void fault_write() {
+  Plan& p = plan();
+  if (p.write < 0) return;
+  if (++p.writes_seen == p.write) die();
+}
+
+}  // namespace sc

@@ -1,0 +1,16 @@
+// Fault injection for the crash tests. The environment variable
+// SYSCONF_TEST_CRASH_AT, known only to tests, makes sysconf kill itself with
+// SIGKILL at a named point ("phase:links") or at the K-th filesystem write
+// ("write:17"). Unset, these calls cost one branch.
+#pragma once
+
+#include <string_view>
+
+namespace sc {
+
+// Kills the process if the tests asked for a crash at point `name`.
+void fault_point(std::string_view name);
+// Counts one filesystem write; kills the process at the one asked for.
+void fault_write();
+
+}  // namespace sc
