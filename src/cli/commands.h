@@ -23,6 +23,38 @@ int run_option(CommandContext& ctx, const OptionOptions& options);
 
 int run_check(CommandContext& ctx);
 
+struct BuildOptions {
+  bool dry_run = false;
+  bool json = false;
+  bool activate = false;  // switch
+  bool no_backup = false;
+  bool wait = false;
+};
+int run_build(CommandContext& ctx, const BuildOptions& options);
+
+struct RollbackOptions {
+  std::optional<int> to;
+  bool dry_run = false;
+  bool json = false;
+  bool wait = false;
+};
+int run_rollback(CommandContext& ctx, const RollbackOptions& options);
+
+int run_generations(CommandContext& ctx, bool json);
+
+struct DiffOptions {
+  std::optional<int> a;
+  std::optional<int> b;
+};
+int run_diff(CommandContext& ctx, const DiffOptions& options);
+
+struct GcOptions {
+  std::optional<int> keep;
+  std::optional<int64_t> older_than_days;
+  bool dry_run = false;
+};
+int run_gc(CommandContext& ctx, const GcOptions& options);
+
 struct DocsOptions {
   std::string format = "md";
 };

@@ -53,6 +53,44 @@ int main(int argc, char** argv) {
   app.add_flag_function("-q,--quiet", [&](int64_t) { global.verbosity = -1; }, "only errors");
   app.add_option("--color", global.color, "auto, always or never")->check(CLI::IsMember({"auto", "always", "never"}));
 
+  BuildOptions build_options;
+  CLI::App* build = app.add_subcommand("build", "evaluate and build a generation; --dry-run writes nothing");
+  build->add_flag("--dry-run", build_options.dry_run, "evaluate, render and plan, and write nothing");
+  build->add_flag("--json", build_options.json, "machine-readable output");
+  build->add_flag("--wait", build_options.wait, "wait for another sysconf instead of failing");
+
+  BuildOptions switch_options;
+  switch_options.activate = true;
+  CLI::App* switch_cmd = app.add_subcommand("switch", "build a generation and activate it");
+  switch_cmd->add_flag("--dry-run", switch_options.dry_run, "print the plan and change nothing");
+  switch_cmd->add_flag("--json", switch_options.json, "machine-readable output");
+  switch_cmd->add_flag("--no-backup", switch_options.no_backup,
+                       "stop before changing anything if an unmanaged file is in the way");
+  switch_cmd->add_flag("--wait", switch_options.wait, "wait for another sysconf instead of failing");
+
+  RollbackOptions rollback_options;
+  CLI::App* rollback = app.add_subcommand("rollback", "activate an earlier generation, without rebuilding");
+  rollback->add_option("--to", rollback_options.to, "the generation's number (default: the one before the current)");
+  rollback->add_flag("--dry-run", rollback_options.dry_run, "print the plan and change nothing");
+  rollback->add_flag("--json", rollback_options.json, "machine-readable output");
+  rollback->add_flag("--wait", rollback_options.wait, "wait for another sysconf instead of failing");
+
+  bool generations_json = false;
+  CLI::App* generations = app.add_subcommand("generations", "list the generations");
+  generations->add_flag("--json", generations_json, "machine-readable output");
+
+  DiffOptions diff_options;
+  CLI::App* diff = app.add_subcommand("diff", "files, units, packages and users between two generations");
+  diff->add_option("A", diff_options.a, "the older generation (default: the one before B)");
+  diff->add_option("B", diff_options.b, "the newer generation (default: the current one)");
+
+  GcOptions gc_options;
+  std::string older_than;
+  CLI::App* gc = app.add_subcommand("gc", "drop old generations and remove unused store objects");
+  gc->add_option("--keep", gc_options.keep, "keep the newest N generations of each profile");
+  gc->add_option("--older-than", older_than, "drop generations older than this many days, as 30d");
+  gc->add_flag("--dry-run", gc_options.dry_run, "say what would go, remove nothing");
+
   EvalOptions eval_options;
   CLI::App* eval = app.add_subcommand("eval", "print the merged configuration, or one option's value");
   eval->add_option("OPTION", eval_options.option, "a dotted option path, as environment.etc.\"a.conf\".text");
@@ -83,8 +121,23 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
+  if (!older_than.empty()) {
+    std::string days = older_than;
+    if (days.back() == 'd') days.pop_back();
+    if (days.empty() || days.find_first_not_of("0123456789") != std::string::npos) {
+      fmt::print(stderr, "error: --older-than takes a number of days, as 30d\n");
+      return kExitUsage;
+    }
+    gc_options.older_than_days = std::stoll(days);
+  }
   CommandContext ctx(global);
   setup_logging(global.verbosity, global.color == "always");
+  if (build->parsed()) return run_build(ctx, build_options);
+  if (switch_cmd->parsed()) return run_build(ctx, switch_options);
+  if (rollback->parsed()) return run_rollback(ctx, rollback_options);
+  if (generations->parsed()) return run_generations(ctx, generations_json);
+  if (diff->parsed()) return run_diff(ctx, diff_options);
+  if (gc->parsed()) return run_gc(ctx, gc_options);
   if (eval->parsed()) return run_eval(ctx, eval_options);
   if (option->parsed()) return run_option(ctx, option_options);
   if (check->parsed()) return run_check(ctx);

@@ -1,6 +1,7 @@
 #include "store/generation.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "util/hash.h"
 
@@ -27,6 +28,15 @@ TreeEntry link_to(const std::string& target) {
   e.kind = TreeEntry::Kind::Symlink;
   e.target = target;
   return e;
+}
+
+// A link at `path` inside a generation to another store object, relative so
+// that it resolves under --root as on the running system.
+TreeEntry link_to_object(const std::string& path, const std::string& object) {
+  std::string up = "../";
+  for (char c : path)
+    if (c == '/') up += "../";
+  return link_to(up + object);
 }
 
 TreeEntry file_with(std::string content) {
@@ -88,10 +98,11 @@ BuiltGeneration build_generation(const Rendered& rendered, const BuildInfo& info
   m.groups = rendered.groups;
 
   TreeEntry tree;
+  tree.children["etc"].kind = TreeEntry::Kind::Dir;  // /etc/static exists even when empty
   for (const RenderedFile& f : rendered.etc) {
     ManifestFile entry = store_file(f, store);
     std::string rel = f.path.substr(5);  // below /etc/
-    if (entry.type == "file") place(tree.children["etc"], rel, link_to(Store::runtime_path(entry.object)));
+    if (entry.type == "file") place(tree.children["etc"], rel, link_to_object("etc/" + rel, entry.object));
     if (entry.type == "symlink") place(tree.children["etc"], rel, link_to(entry.target));
     tree.children["etc"].kind = TreeEntry::Kind::Dir;
     m.files.push_back(std::move(entry));
@@ -105,13 +116,13 @@ BuiltGeneration build_generation(const Rendered& rendered, const BuildInfo& info
     home_tree.children["files"].kind = TreeEntry::Kind::Dir;
     for (const RenderedFile& f : h.files) {
       ManifestFile entry = store_file(f, store);
-      if (entry.type == "file") place(home_tree.children["files"], f.path, link_to(Store::runtime_path(entry.object)));
+      if (entry.type == "file") place(home_tree.children["files"], f.path, link_to_object("files/" + f.path, entry.object));
       if (entry.type == "symlink") place(home_tree.children["files"], f.path, link_to(entry.target));
       home.files.push_back(std::move(entry));
     }
     home_tree.children["manifest.json"] = file_with(home_manifest_json(home));
     home.generation = store.add_tree("sysconf-home-" + h.user, home_tree, home_tree).first;
-    place(tree, "home/" + h.user, link_to(Store::runtime_path(home.generation)));
+    place(tree, "home/" + h.user, link_to_object("home/" + h.user, home.generation));
     m.homes.push_back(std::move(home));
   }
   for (const RenderedHook& h : rendered.hooks) {
@@ -126,6 +137,21 @@ BuiltGeneration build_generation(const Rendered& rendered, const BuildInfo& info
   out.object = object;
   out.existed = existed;
   return out;
+}
+
+void mark_live(const Root& root, const std::string& object, std::set<std::string>& live) {
+  if (!live.insert(object).second) return;
+  try {
+    Fd dir = open_dir_beneath(root.fd(), Root::relative(Store::runtime_path(object)), false);
+    if (stat_at(dir.get(), "manifest.json").type != FileStat::Type::File) return;  // a file object
+    auto j = nlohmann::json::parse(read_file_at(dir.get(), "manifest.json"));
+    for (const auto& f : j.value("files", nlohmann::json::array()))
+      if (f.contains("object")) live.insert(f["object"].get<std::string>());
+    for (const auto& h : j.value("homes", nlohmann::json::array()))
+      if (h.contains("generation")) mark_live(root, h["generation"].get<std::string>(), live);
+  } catch (const FsError&) {
+  } catch (const nlohmann::json::exception&) {
+  }
 }
 
 std::optional<Manifest> read_manifest(const Root& root, const std::string& object, std::string& error) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 
 #include "render/rendered.h"
@@ -29,6 +30,10 @@ struct BuiltGeneration {
 // Writes every object of `rendered` that the store lacks (none in a dry run).
 // Throws FsError when the store cannot be written.
 BuiltGeneration build_generation(const Rendered& rendered, const BuildInfo& info, Store& store);
+
+// Adds `object` and every object it uses (a system generation's files and
+// home generations, a home generation's files) to `live`, for gc.
+void mark_live(const Root& root, const std::string& object, std::set<std::string>& live);
 
 // Reads a generation's manifest from the store. Nullopt with `error` set if
 // it is missing or unreadable.

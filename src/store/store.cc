@@ -76,7 +76,11 @@ bool Store::exists(const std::string& name) const {
 
 std::string Store::add_file(std::string_view hint, std::string_view content, bool executable) {
   std::string name = object_name(hash_file(content, executable), hint);
-  if (dry_run_ || exists(name)) return name;
+  if (exists(name)) return name;
+  if (dry_run_) {
+    ++written_;
+    return name;
+  }
   write_file_at(dir_.get(), name, content, executable ? 0555 : 0444);
   ++written_;
   bytes_ += content.size();
@@ -118,7 +122,10 @@ void Store::seal(int parent, const std::string& name, const TreeEntry& tree) {
 std::pair<std::string, bool> Store::add_tree(std::string_view hint, const TreeEntry& tree, const TreeEntry& hash_tree_input) {
   std::string name = object_name(hash_tree(hash_tree_input), hint);
   if (exists(name)) return {name, true};
-  if (dry_run_) return {name, false};
+  if (dry_run_) {
+    ++written_;
+    return {name, false};
+  }
   // Built under a temporary name and renamed: a crash leaves no half object
   // under the real name, only a temporary that the next gc sweeps.
   std::string tmp = fmt::format(".tmp-{}-{}", getpid(), name);
@@ -135,6 +142,25 @@ std::pair<std::string, bool> Store::add_tree(std::string_view hint, const TreeEn
   fsync_dir(dir_.get());
   ++written_;
   return {name, false};
+}
+
+size_t Store::remove_stale_temporaries() {
+  if (!dir_.valid() || dry_run_) return 0;
+  size_t removed = 0;
+  DIR* d = fdopendir(dup(dir_.get()));
+  std::vector<std::string> stale;
+  if (d) {
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n.rfind(".tmp-", 0) == 0 || n.find(".sysconf-tmp.") != std::string::npos) stale.push_back(n);
+    }
+    closedir(d);
+  }
+  for (const std::string& n : stale) {
+    remove_object(dir_.get(), n);
+    ++removed;
+  }
+  return removed;
 }
 
 namespace {

@@ -45,7 +45,11 @@ class Store {
   static Sha256 hash_tree(const TreeEntry& tree);
   static std::string object_name(const Sha256& hash, std::string_view hint);
 
+  // Objects written (in a dry run: that would be written).
   size_t objects_written() const { return written_; }
+  // Removes temporaries that a killed sysconf left (HAZARDS.md 19).
+  // REQUIRES: the state lock is held.
+  size_t remove_stale_temporaries();
   size_t bytes_written() const { return bytes_; }
   int dir_fd() const { return dir_.get(); }
 

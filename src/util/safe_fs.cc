@@ -1,5 +1,6 @@
 #include "util/safe_fs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -219,9 +221,22 @@ void unlink_at(int dir, const std::string& name, bool directory) {
   fsync_dir(dir);
 }
 
-Root::Root(std::string path) : path_(std::move(path)) {
+size_t remove_stale_temporaries_in(int dir) {
+  DIR* d = fdopendir(dup(dir));
+  if (!d) return 0;
+  std::vector<std::string> stale;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n.size() > 1 && n[0] == '.' && n.find(".sysconf-tmp.") != std::string::npos) stale.push_back(n);
+  }
+  closedir(d);
+  for (const std::string& n : stale) unlinkat(dir, n.c_str(), 0);
+  return stale.size();
+}
+
+Root::Root(std::string path, bool read_only) : path_(std::move(path)) {
   while (path_.size() > 1 && path_.back() == '/') path_.pop_back();
-  if (path_ != "/") mkdir(path_.c_str(), 0755);
+  if (path_ != "/" && !read_only) mkdir(path_.c_str(), 0755);
   fd_ = Fd(open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd_.valid()) fail(fmt::format("cannot open the root `{}`", path_), errno);
 }

@@ -78,12 +78,15 @@ void symlink_at(int dir, const std::string& name, const std::string& target);
 bool rename_noreplace(int dir, const std::string& from, const std::string& to);
 void unlink_at(int dir, const std::string& name, bool directory = false);
 void fsync_dir(int dir);
+// Removes the temporaries (.NAME.sysconf-tmp.PID.N) that a killed sysconf
+// left in `dir` (HAZARDS.md 19). REQUIRES: the state lock is held.
+size_t remove_stale_temporaries_in(int dir);
 
 // The root every managed path is below, and its paths as the running system sees them.
 class Root {
  public:
-  // Opens `path` (created if missing). Throws FsError.
-  explicit Root(std::string path);
+  // Opens `path`, creating it when missing unless `read_only`. Throws FsError.
+  explicit Root(std::string path, bool read_only = false);
   const std::string& path() const { return path_; }
   int fd() const { return fd_.get(); }
   bool is_live() const { return path_ == "/"; }

@@ -1,0 +1,307 @@
+#include "activate/activate.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "activate/accounts.h"
+#include "activate/backups.h"
+#include "activate/command.h"
+#include "activate/home.h"
+#include "activate/journal.h"
+#include "activate/packages.h"
+#include "store/generation.h"
+#include "store/profiles.h"
+#include "store/store.h"
+#include "util/fault.h"
+
+namespace sc {
+
+namespace {
+
+constexpr const char* kCurrentSystem = "/run/sysconf/current-system";
+
+class Activator {
+ public:
+  Activator(const Root& root, const ActivationTarget* from, const ActivationTarget& to, Diagnostics& diags,
+            ActivationReport& report)
+      : root_(root), from_(from), to_(to), diags_(diags), report_(report) {}
+
+  void phase(const std::string& name) {
+    journal_.phase = name;
+    write_journal(root_, journal_);
+    fault_point("phase:" + name);
+  }
+
+  void say(std::string message) { report_.messages.push_back(std::move(message)); }
+  void failed(std::string message) {
+    report_.messages.push_back("error: " + message);
+    report_.failures = true;
+  }
+
+  void run(const Plan& plan) {
+    journal_.from = from_ ? std::optional<std::string>(from_->object) : std::nullopt;
+    journal_.to = to_.object;
+    journal_.profile_number = to_.profile_number;
+    phase("start");
+    // (Units that must stop before the files change are stopped here: issue 6.)
+    install_packages(plan);
+    phase("packages");
+    link_etc(plan);
+    phase("etc");
+    run_hooks(plan);
+    phase("hooks");
+    activate_homes(plan);
+    phase("homes");
+    Profiles profiles(root_, false);
+    profiles.set_current("system", to_.profile_number);
+    Fd run = open_dir_beneath(root_.fd(), "run/sysconf", true, 0755);
+    symlink_at(run.get(), "current-system", Store::runtime_path(to_.object));
+    phase("profile");
+    remove_packages(plan);
+    clear_journal(root_);
+  }
+
+ private:
+  void install_packages(const Plan& plan) {
+    auto backend = detect_package_backend(root_);
+    if (!backend) {
+      if (!plan.install.empty()) say(fmt::format("packages not installed under --root: {}", fmt::join(plan.install, " ")));
+      return;
+    }
+    // Everything the generation wants that is missing: also what an
+    // interrupted activation or a hand removal left out.
+    std::vector<std::string> missing;
+    for (const std::string& p : to_.manifest->packages)
+      if (!backend->installed(p)) missing.push_back(p);
+    if (missing.empty()) return;
+    std::string error = backend->install(missing);
+    if (!error.empty()) {
+      failed(error);
+      return;
+    }
+    auto ours = read_installed_by_sysconf(root_);
+    ours.insert(ours.end(), missing.begin(), missing.end());
+    write_installed_by_sysconf(root_, ours);
+    say(fmt::format("installed with {}: {}", backend->name(), fmt::join(missing, " ")));
+  }
+
+  void remove_packages(const Plan& plan) {
+    auto backend = detect_package_backend(root_);
+    if (!backend) {
+      if (!plan.remove.empty()) say(fmt::format("packages not removed under --root: {}", fmt::join(plan.remove, " ")));
+      return;
+    }
+    auto ours = read_installed_by_sysconf(root_);
+    std::set<std::string> wanted(to_.manifest->packages.begin(), to_.manifest->packages.end());
+    std::vector<std::string> drop, keep;
+    for (const std::string& p : ours) (wanted.count(p) ? keep : drop).push_back(p);
+    if (drop.empty()) return;
+    std::string error = backend->remove(drop);
+    if (!error.empty()) {
+      failed(error);
+      return;
+    }
+    write_installed_by_sysconf(root_, keep);
+    say(fmt::format("removed with {}: {}", backend->name(), fmt::join(drop, " ")));
+  }
+
+  void link_etc(const Plan& plan) {
+    Fd etc = open_dir_beneath(root_.fd(), "etc", true, 0755);
+    // One pointer flips every linked file at once.
+    symlink_at(etc.get(), "static", "../" + Root::relative(Store::runtime_path(to_.object)) + "/etc");
+    fault_point("phase:static");
+    Fd store = open_dir_beneath(root_.fd(), Root::relative(kStoreDir), false);
+    BackupRecord backups = read_backups(root_);
+    bool backups_changed = false;
+    std::set<std::string> swept;
+    for (const FileStep& step : plan.etc) {
+      std::string rel = Root::relative(step.path);
+      auto [parent, name] = split_parent(rel);
+      if (swept.insert(parent).second) {
+        try {
+          Fd dir = open_dir_beneath(root_.fd(), parent, false);
+          remove_stale_temporaries_in(dir.get());
+        } catch (const FsError&) {
+        }
+      }
+      try {
+        switch (step.op) {
+          case FileOp::Keep: break;
+          case FileOp::LeaveEdited:
+          case FileOp::LeaveGone: say(fmt::format("{}: {}", step.path, step.note)); break;
+          case FileOp::Remove: {
+            if (!is_as_activated(root_.fd(), rel, *step.old, false, "")) {
+              say(fmt::format("{}: changed by hand; left alone", step.path));
+              break;
+            }
+            Fd dir = open_dir_beneath(root_.fd(), parent, false);
+            unlink_at(dir.get(), name);
+            auto backup = backups.find(step.path);
+            if (backup != backups.end()) {
+              if (rename_noreplace(dir.get(), backup->second, name)) say(fmt::format("{}: put back from {}", step.path, backup->second));
+              backups.erase(backup);
+              backups_changed = true;
+            }
+            break;
+          }
+          case FileOp::Create:
+          case FileOp::Update:
+          case FileOp::Backup: {
+            Fd dir = open_dir_beneath(root_.fd(), parent, true, 0755);
+            FileStat st = stat_at(dir.get(), name);
+            bool ours = st.type == FileStat::Type::Missing || is_as_activated(root_.fd(), rel, *step.entry, false, "") ||
+                        (step.old && is_as_activated(root_.fd(), rel, *step.old, false, ""));
+            if (!ours) {
+              std::string backup = move_aside(dir.get(), name);
+              backups[step.path] = backup;
+              backups_changed = true;
+              write_backups(root_, backups);
+              say(fmt::format("{}: not managed by sysconf; moved to {}", step.path, backup));
+            }
+            install(dir.get(), name, *step.entry, store.get());
+            break;
+          }
+        }
+      } catch (const FsError& e) {
+        // Nothing half-written: each write is atomic. Report and stop here;
+        // the journal lets the next run finish.
+        throw FsError(fmt::format("{}: {}", step.path, e.what()), e.error);
+      }
+    }
+    if (backups_changed) write_backups(root_, backups);
+  }
+
+  void install(int dir, const std::string& name, const ManifestFile& entry, int store) {
+    if (entry.type == "symlink") {
+      symlink_at(dir, name, entry.target);
+      return;
+    }
+    if (entry.type == "file" && entry.mode == "symlink") {
+      symlink_at(dir, name, static_link_target(entry.path));
+      return;
+    }
+    // A copy: with its own mode and owner, or a secret.
+    auto user = find_user(root_, entry.user);
+    auto group = find_group(root_, entry.group);
+    if (!user || !group)
+      throw FsError(fmt::format("no {} `{}` in {}/etc/{}", user ? "group" : "user", user ? entry.group : entry.user,
+                                root_.is_live() ? "" : root_.path(), user ? "group" : "passwd"),
+                    ENOENT);
+    std::string content = entry.type == "secret" ? root_.read_inside(entry.secret) : read_file_at(store, entry.object);
+    mode_t mode = static_cast<mode_t>(std::stoul(entry.mode, nullptr, 8));
+    write_file_at(dir, name, content, mode, user->uid, *group);
+  }
+
+  void run_hooks(const Plan& plan) {
+    for (const HookStep& hook : plan.hooks) {
+      if (!hook.run) continue;
+      if (!hook.runnable) {
+        say(fmt::format("hook {}: not run under --root", hook.name));
+        continue;
+      }
+      CommandResult r = run_command(hook.command);
+      if (r.status != 0) {
+        failed(fmt::format("hook {} failed (exit {}): {}", hook.name, r.status, r.output));
+      } else {
+        say(fmt::format("hook {}: ran {}", hook.name, fmt::join(hook.command, " ")));
+      }
+    }
+  }
+
+  void activate_homes(const Plan& plan) {
+    Profiles profiles(root_, false);
+    BackupRecord backups = read_backups(root_);
+    for (const HomePlan& home : plan.homes) {
+      auto account = find_user(root_, home.user);
+      if (!account) {
+        failed(fmt::format("user {} does not exist (yet) in {}/etc/passwd; their home was not activated", home.user,
+                           root_.is_live() ? "" : root_.path()));
+        continue;
+      }
+      std::string profile = "home-" + home.user;
+      profiles.set_current(profile, profiles.add(profile, home.to->generation));
+      HomeOutcome outcome = activate_home(root_, home, *account, backups, root_.is_live());
+      for (auto& m : outcome.messages) say(m);
+      for (auto& e : outcome.errors) failed(e);
+      for (auto& [key, name] : outcome.new_backups) backups[key] = name;
+      for (auto& key : outcome.restored) backups.erase(key);
+      if (!outcome.new_backups.empty() || !outcome.restored.empty()) write_backups(root_, backups);
+    }
+  }
+
+  const Root& root_;
+  const ActivationTarget* from_;
+  const ActivationTarget& to_;
+  Diagnostics& diags_;
+  ActivationReport& report_;
+  Journal journal_;
+};
+
+}  // namespace
+
+std::optional<std::string> current_generation(const Root& root) {
+  try {
+    Fd run = open_dir_beneath(root.fd(), "run/sysconf", false);
+    if (stat_at(run.get(), "current-system").type == FileStat::Type::Symlink) {
+      std::string target = readlink_at(run.get(), "current-system");
+      return target.substr(target.rfind('/') + 1);
+    }
+  } catch (const FsError&) {
+  }
+  Profiles profiles(root, true);
+  if (auto n = profiles.current("system"))
+    if (auto g = profiles.get("system", *n)) return g->object;
+  return std::nullopt;
+}
+
+bool activate(const Root& root, const std::optional<ActivationTarget>& from, const ActivationTarget& to,
+              const ActivationOptions& options, Diagnostics& diags, ActivationReport& report) {
+  size_t errors_before = diags.error_count();
+  Plan plan = make_plan(root, from ? from->manifest : nullptr, *to.manifest, PlanOptions{options.no_backup}, diags);
+  report.plan_text = options.json ? plan_json(plan) : describe_plan(plan, false);
+  if (diags.error_count() > errors_before) return false;
+  if (options.dry_run) return true;
+  Activator(root, from ? &*from : nullptr, to, diags, report).run(plan);
+  return true;
+}
+
+bool recover(const Root& root, bool undo, Diagnostics& diags, ActivationReport& report) {
+  auto journal = read_journal(root);
+  if (!journal) return true;
+  std::string error;
+  auto to_manifest = read_manifest(root, journal->to, error);
+  std::optional<Manifest> from_manifest;
+  if (journal->from) from_manifest = read_manifest(root, *journal->from, error);
+  if (!to_manifest || (journal->from && !from_manifest)) {
+    diags.error(fmt::format("an interrupted activation cannot be resumed: {}", error), SourcePos{},
+                "the generations it named are gone; remove /var/lib/sysconf/journal.json and switch again");
+    return false;
+  }
+  Profiles profiles(root, true);
+  std::optional<ActivationTarget> from;
+  ActivationTarget to{journal->to, &*to_manifest, journal->profile_number};
+  if (from_manifest) {
+    int number = 0;
+    for (const auto& g : profiles.list("system"))
+      if (g.object == *journal->from) number = g.number;
+    from = ActivationTarget{*journal->from, &*from_manifest, number};
+  }
+  if (undo) {
+    if (!from) {
+      // The first activation was interrupted: there is nothing to go back to
+      // but no generation; finish it instead.
+      report.messages.push_back("the interrupted first activation is finished instead (nothing to go back to)");
+    } else {
+      std::swap(*from, to);
+      from->profile_number = journal->profile_number;
+    }
+  }
+  report.messages.push_back(fmt::format("{} the interrupted activation of {} (it had reached phase {})",
+                                        undo && from ? "undoing" : "finishing", journal->to, journal->phase));
+  ActivationOptions options;
+  return activate(root, from, to, options, diags, report);
+}
+
+}  // namespace sc

@@ -1,0 +1,46 @@
+// Activation (DESIGN.md section 6, steps 2-10): carries out a plan on the
+// machine under the root, journaled phase by phase so that an interrupted
+// activation is finished or undone by the next run.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "plan/plan.h"
+#include "store/manifest.h"
+
+namespace sc {
+
+struct ActivationTarget {
+  std::string object;         // the generation's store object
+  const Manifest* manifest;
+  int profile_number = 0;     // its number in the system profile
+};
+
+struct ActivationOptions {
+  bool dry_run = false;
+  bool no_backup = false;
+  bool json = false;
+};
+
+struct ActivationReport {
+  std::string plan_text;  // the plan, as printed
+  std::vector<std::string> messages;  // backups made, files left alone, hooks run
+  bool failures = false;  // a hook, a home or a package step failed: exit 3
+};
+
+// The generation the machine is on: /run/sysconf/current-system, else the
+// system profile's current generation (after a reboot /run is empty).
+std::optional<std::string> current_generation(const Root& root);
+
+// Activates `to` over `from`. Returns false with errors in `diags` when it
+// stopped before changing anything (a planning error). REQUIRES: the state
+// lock is held.
+bool activate(const Root& root, const std::optional<ActivationTarget>& from, const ActivationTarget& to,
+              const ActivationOptions& options, Diagnostics& diags, ActivationReport& report);
+
+// Finishes (or, with `undo`, reverses) an activation a journal says was
+// interrupted. Returns false if the journal names generations that are gone.
+bool recover(const Root& root, bool undo, Diagnostics& diags, ActivationReport& report);
+
+}  // namespace sc

@@ -1,0 +1,180 @@
+#include "activate/home.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace sc {
+
+namespace {
+
+// The child's report to the parent, one line each: M message, E error,
+// B key backup (a backup made), R key (a backup put back).
+class Reporter {
+ public:
+  explicit Reporter(int fd) : fd_(fd) {}
+  void line(char kind, const std::string& text) {
+    std::string out = std::string(1, kind) + " " + text;
+    for (char& c : out)
+      if (c == '\n') c = ' ';
+    out += '\n';
+    (void)!write(fd_, out.data(), out.size());
+  }
+
+ private:
+  int fd_;
+};
+
+void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run_on_change, Reporter& report) {
+  for (const FileStep& step : plan.steps) {
+    auto [parent, name] = split_parent(step.path);
+    std::string key = fmt::format("~{}/{}", plan.user, step.path);
+    try {
+      switch (step.op) {
+        case FileOp::Keep: break;
+        case FileOp::LeaveEdited:
+        case FileOp::LeaveGone: report.line('M', fmt::format("~{}/{}: {}", plan.user, step.path, step.note)); break;
+        case FileOp::Remove: {
+          Fd dir = open_dir_beneath(home, parent, false);
+          if (!is_as_activated(home, step.path, *step.old, true, plan.user)) {
+            report.line('M', fmt::format("~{}/{}: changed by hand; left alone", plan.user, step.path));
+            break;
+          }
+          unlink_at(dir.get(), name);
+          auto backup = backups.find(key);
+          if (backup != backups.end() && rename_noreplace(dir.get(), backup->second, name)) {
+            report.line('R', key);
+            report.line('M', fmt::format("~{}/{}: put back from {}", plan.user, step.path, backup->second));
+          }
+          break;
+        }
+        case FileOp::Create:
+        case FileOp::Update:
+        case FileOp::Backup: {
+          Fd dir = open_dir_beneath(home, parent, true, 0755);
+          FileStat st = stat_at(dir.get(), name);
+          bool ours = st.type == FileStat::Type::Missing || is_as_activated(home, step.path, *step.entry, true, plan.user) ||
+                      (step.old && is_as_activated(home, step.path, *step.old, true, plan.user));
+          if (!ours) {
+            // In the way (planned, or appeared since): moved aside, never overwritten.
+            std::string backup = move_aside(dir.get(), name);
+            report.line('B', key + " " + backup);
+            report.line('M', fmt::format("~{}/{}: not managed by sysconf; moved to {}", plan.user, step.path, backup));
+          }
+          const ManifestFile& e = *step.entry;
+          symlink_at(dir.get(), name, e.type == "symlink" ? e.target : home_link_target(plan.user, step.path));
+          bool changed = !step.old || step.old->object != e.object || step.old->target != e.target;
+          if (changed && !e.on_change.empty()) {
+            if (run_on_change) {
+              pid_t pid = fork();
+              if (pid == 0) {
+                fchdir(home);
+                execl("/bin/sh", "sh", "-c", e.on_change.c_str(), static_cast<char*>(nullptr));
+                _exit(127);
+              }
+              int status = 0;
+              waitpid(pid, &status, 0);
+              if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                report.line('E', fmt::format("~{}/{}: onChange failed", plan.user, step.path));
+            } else {
+              report.line('M', fmt::format("~{}/{}: onChange not run under --root", plan.user, step.path));
+            }
+          }
+          break;
+        }
+      }
+    } catch (const FsError& e) {
+      report.line('E', fmt::format("~{}/{}: {}", plan.user, step.path, e.what()));
+    }
+  }
+}
+
+[[noreturn]] void child(const Root& root, const HomePlan& plan, const Account& account, const BackupRecord& backups,
+                        bool run_on_change, int out) {
+  Reporter report(out);
+  if (account.uid != 0) {
+    if (setgroups(0, nullptr) != 0 || setresgid(account.gid, account.gid, account.gid) != 0 ||
+        setresuid(account.uid, account.uid, account.uid) != 0) {
+      report.line('E', fmt::format("cannot become user {}: {}", plan.user, std::strerror(errno)));
+      _exit(1);
+    }
+  }
+  // The home itself may be a symlink (/home -> /var/home): resolved inside the root.
+  struct open_how how {};
+  how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  std::string rel = Root::relative(plan.home);
+  long fd = syscall(SYS_openat2, root.fd(), rel.c_str(), &how, sizeof how);
+  if (fd < 0) {
+    report.line('E', fmt::format("the home {} of {} cannot be opened: {}", plan.home, plan.user, std::strerror(errno)));
+    _exit(1);
+  }
+  Fd home(static_cast<int>(fd));
+  struct stat st;
+  if (fstat(home.get(), &st) != 0 || st.st_uid != account.uid) {
+    report.line('E', fmt::format("the home {} is not owned by {}; nothing written there", plan.home, plan.user));
+    _exit(1);
+  }
+  apply(home.get(), plan, backups, run_on_change, report);
+  _exit(0);
+}
+
+}  // namespace
+
+HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account& account, const BackupRecord& backups,
+                          bool run_on_change) {
+  HomeOutcome outcome;
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) {
+    outcome.errors.push_back(fmt::format("cannot start the activation of {}'s home: {}", plan.user, std::strerror(errno)));
+    return outcome;
+  }
+  std::fflush(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(pipefd[0]);
+    child(root, plan, account, backups, run_on_change, pipefd[1]);
+  }
+  close(pipefd[1]);
+  std::string text;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(pipefd[0], buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<size_t>(n));
+  close(pipefd[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    if (line.size() < 2) continue;
+    std::string body = line.substr(2);
+    switch (line[0]) {
+      case 'M': outcome.messages.push_back(body); break;
+      case 'E': outcome.errors.push_back(body); break;
+      case 'B': {
+        size_t space = body.rfind(' ');
+        outcome.new_backups[body.substr(0, space)] = body.substr(space + 1);
+        break;
+      }
+      case 'R': outcome.restored.push_back(body); break;
+    }
+  }
+  if (WIFSIGNALED(status)) outcome.errors.push_back(fmt::format("the activation of {}'s home was killed", plan.user));
+  return outcome;
+}
+
+}  // namespace sc

@@ -1,0 +1,28 @@
+// Activating one user's home: run as that user, in a child process that has
+// dropped root (setresuid/setresgid), walking below the home with
+// O_NOFOLLOW on every component. A symlink the user planted can at most
+// redirect a write to where the user could write anyway (HAZARDS.md 1-4, 10, 11).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "activate/accounts.h"
+#include "activate/backups.h"
+#include "plan/plan.h"
+
+namespace sc {
+
+struct HomeOutcome {
+  std::vector<std::string> messages;
+  std::vector<std::string> errors;
+  // Backups made and backups put back: "~user/rel" → name, and paths restored.
+  BackupRecord new_backups;
+  std::vector<std::string> restored;
+};
+
+// REQUIRES: the user's home profile already points at the new home generation.
+HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account& account, const BackupRecord& backups,
+                          bool run_on_change);
+
+}  // namespace sc

@@ -1,0 +1,25 @@
+// The activation journal (/var/lib/sysconf/journal.json): which activation
+// is under way and the phase it reached. Written atomically at each phase;
+// removed when the activation is complete. A journal found at start means
+// the last activation was interrupted (a crash, a power loss).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "util/safe_fs.h"
+
+namespace sc {
+
+struct Journal {
+  std::optional<std::string> from;  // the generation being left (none on the first activation)
+  std::string to;                   // the generation being activated
+  int profile_number = 0;           // the system profile's number for `to`
+  std::string phase;
+};
+
+std::optional<Journal> read_journal(const Root& root);
+void write_journal(const Root& root, const Journal& journal);
+void clear_journal(const Root& root);
+
+}  // namespace sc

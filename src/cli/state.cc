@@ -1,0 +1,67 @@
+#include "cli/state.h"
+
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace sc {
+
+std::unique_ptr<Root> open_root(CommandContext& ctx, bool read_only) {
+  try {
+    return std::make_unique<Root>(ctx.options().root, read_only);
+  } catch (const FsError& e) {
+    ctx.diags().error(e.what(), SourcePos{}, "--root names the directory the configured system is in");
+    return nullptr;
+  }
+}
+
+std::optional<int> take_lock(CommandContext& ctx, const Root& root, bool wait, StateLock& lock) {
+  try {
+    std::string holder;
+    if (lock.acquire(root, wait, holder)) return std::nullopt;
+    fmt::print(stderr, "error: another sysconf ({}) is changing this system\nhelp: wait for it to finish, or pass --wait\n",
+               holder);
+    return kExitLocked;
+  } catch (const FsError& e) {
+    ctx.diags().error(e.what(), SourcePos{});
+    return ctx.report();
+  }
+}
+
+std::optional<LoadedGeneration> load_generation(CommandContext& ctx, const Root& root, int number) {
+  Profiles profiles(root, true);
+  auto g = profiles.get("system", number);
+  if (!g) {
+    ctx.diags().error(fmt::format("there is no generation {}", number), SourcePos{}, "`sysconf generations` lists them");
+    return std::nullopt;
+  }
+  std::string error;
+  auto manifest = read_manifest(root, g->object, error);
+  if (!manifest) {
+    ctx.diags().error(fmt::format("generation {} cannot be read: {}", number, error), SourcePos{});
+    return std::nullopt;
+  }
+  return LoadedGeneration{g->number, g->object, g->time, std::move(*manifest)};
+}
+
+int finish_activation(CommandContext& ctx, bool ok, const ActivationReport& report, bool json,
+                      const std::string& json_head) {
+  if (json) {
+    nlohmann::json j = nlohmann::json::parse(json_head);
+    if (!report.plan_text.empty()) j["plan"] = nlohmann::json::parse(report.plan_text);
+    j["messages"] = report.messages;
+    j["ok"] = ok && !report.failures;
+    std::string out = j.dump(2) + "\n";
+    std::fputs(out.c_str(), stdout);
+  } else {
+    std::fputs(report.plan_text.c_str(), stdout);
+    for (const std::string& m : report.messages) fmt::print("{}\n", m);
+  }
+  std::fflush(stdout);
+  int code = ctx.report();
+  if (code != kExitOk) return code;
+  return report.failures ? kExitFailedUnits : kExitOk;
+}
+
+}  // namespace sc

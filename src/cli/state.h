@@ -1,0 +1,37 @@
+// What the commands that touch the state share: the root, the lock, and
+// reading generations back from the store.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "activate/activate.h"
+#include "activate/lock.h"
+#include "cli/context.h"
+#include "store/generation.h"
+#include "store/profiles.h"
+
+namespace sc {
+
+// Opens --root (creating it unless `read_only`); reports and returns null on failure.
+std::unique_ptr<Root> open_root(CommandContext& ctx, bool read_only);
+
+// Takes the state lock. Returns an exit code to stop with (4 when another
+// sysconf holds it), or nullopt when the lock is held.
+std::optional<int> take_lock(CommandContext& ctx, const Root& root, bool wait, StateLock& lock);
+
+// A generation of the system profile, with its manifest.
+struct LoadedGeneration {
+  int number = 0;
+  std::string object;
+  int64_t time = 0;
+  Manifest manifest;
+};
+std::optional<LoadedGeneration> load_generation(CommandContext& ctx, const Root& root, int number);
+
+// Prints an activation's plan and messages; returns the exit code.
+int finish_activation(CommandContext& ctx, bool ok, const ActivationReport& report, bool json,
+                      const std::string& json_head);
+
+}  // namespace sc

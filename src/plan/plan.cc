@@ -1,0 +1,341 @@
+#include "plan/plan.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "store/profiles.h"
+#include "store/store.h"
+
+namespace sc {
+
+std::string static_link_target(const std::string& etc_path) {
+  // Relative, so that it resolves the same on the running system and from a
+  // rescue shell under --root (where tools given --root open these files).
+  std::string rel = etc_path.substr(5);
+  std::string up;
+  for (char c : rel)
+    if (c == '/') up += "../";
+  return up + "static/" + rel;
+}
+
+std::string home_link_target(const std::string& user, const std::string& rel) {
+  return Profiles::runtime_path("home-" + user) + "/files/" + rel;
+}
+
+namespace {
+
+// The state of `rel` below `base`, never following a symlink; `parent_ok`
+// is false when a parent directory is a symlink or not a directory.
+FileStat inspect(int base, const std::string& rel, bool& parent_ok, std::string& bad_parent) {
+  parent_ok = true;
+  auto [parent, name] = split_parent(rel);
+  try {
+    Fd dir = open_dir_beneath(base, parent, false);
+    return stat_at(dir.get(), name);
+  } catch (const FsError& e) {
+    if (e.error == ENOENT) return FileStat{};
+    parent_ok = false;
+    bad_parent = e.what();
+    return FileStat{};
+  }
+}
+
+// Whether an object's content in the store equals the file at rel (a copy we made).
+bool copy_matches(int base, const std::string& rel, const ManifestFile& entry) {
+  if (entry.type == "secret") return true;  // a secret's bytes are not in the store: a file there is ours
+  try {
+    auto [parent, name] = split_parent(rel);
+    Fd dir = open_dir_beneath(base, parent, false);
+    std::string content = read_file_at(dir.get(), name);
+    return Store::object_name(Store::hash_file(content, entry.executable), entry.path) == entry.object;
+  } catch (const FsError&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+bool is_as_activated(int base, const std::string& rel, const ManifestFile& entry, bool home, const std::string& user) {
+  bool parent_ok;
+  std::string bad;
+  FileStat st = inspect(base, rel, parent_ok, bad);
+  if (!parent_ok) return false;
+  auto link_is = [&](const std::string& target) {
+    if (st.type != FileStat::Type::Symlink) return false;
+    auto [parent, name] = split_parent(rel);
+    Fd dir = open_dir_beneath(base, parent, false);
+    return readlink_at(dir.get(), name) == target;
+  };
+  if (home) return link_is(entry.type == "symlink" ? entry.target : home_link_target(user, rel));
+  if (entry.type == "symlink") return link_is(entry.target);
+  if (entry.mode == "symlink") return link_is(static_link_target(entry.path));
+  return st.type == FileStat::Type::File && copy_matches(base, rel, entry);
+}
+
+bool Plan::changes_anything() const {
+  auto busy = [](const std::vector<FileStep>& steps) {
+    return std::any_of(steps.begin(), steps.end(), [](const FileStep& s) {
+      return s.op == FileOp::Create || s.op == FileOp::Update || s.op == FileOp::Remove || s.op == FileOp::Backup;
+    });
+  };
+  if (busy(etc) || !install.empty() || !remove.empty()) return true;
+  for (const HomePlan& h : homes)
+    if (busy(h.steps)) return true;
+  for (const HookStep& h : hooks)
+    if (h.run && h.runnable) return true;
+  return false;
+}
+
+namespace {
+
+class Planner {
+ public:
+  Planner(const Root& root, const PlanOptions& options, Diagnostics& diags)
+      : root_(root), options_(options), diags_(diags) {}
+
+  // Steps for one set of files below `base` (the root for /etc, a home).
+  std::vector<FileStep> files(int base, const std::vector<ManifestFile>* from, const std::vector<ManifestFile>& to,
+                              bool home, const std::string& user, const std::string& where) {
+    std::vector<FileStep> steps;
+    auto find = [](const std::vector<ManifestFile>* list, const std::string& path) -> const ManifestFile* {
+      if (!list) return nullptr;
+      for (const ManifestFile& f : *list)
+        if (f.path == path) return &f;
+      return nullptr;
+    };
+    auto rel_of = [&](const std::string& path) { return home ? path : Root::relative(path); };
+    for (const ManifestFile& entry : to) {
+      std::string rel = rel_of(entry.path);
+      const ManifestFile* old = find(from, entry.path);
+      bool parent_ok;
+      std::string bad_parent;
+      FileStat st = inspect(base, rel, parent_ok, bad_parent);
+      FileStep step{FileOp::Create, entry.path, &entry, old, ""};
+      if (!parent_ok) {
+        diags_.error(fmt::format("cannot manage {}{}: {}", where, entry.path, bad_parent), SourcePos{},
+                     "replace the symlink by a directory, or stop managing this file");
+        continue;
+      }
+      if (entry.type == "secret") check_secret(entry);
+      bool as_new = st.type != FileStat::Type::Missing && is_as_activated(base, rel, entry, home, user);
+      bool as_old = old && st.type != FileStat::Type::Missing && is_as_activated(base, rel, *old, home, user);
+      if (st.type == FileStat::Type::Missing) {
+        step.op = FileOp::Create;
+      } else if (as_new) {
+        // Already right: unchanged, or left so by an interrupted activation.
+        step.op = (old && old->same_content(entry)) ? FileOp::Keep : FileOp::Update;
+      } else if (as_old) {
+        step.op = FileOp::Update;
+      } else if (old) {
+        step.op = FileOp::LeaveEdited;
+        step.note = "changed by hand since sysconf wrote it; left alone";
+      } else {
+        step.op = FileOp::Backup;
+        step.note = fmt::format("not managed by sysconf; moved aside to {}.sysconf-backup", entry.path);
+        if (options_.no_backup)
+          diags_.error(fmt::format("{}{} exists and is not managed by sysconf", where, entry.path), SourcePos{},
+                       "move it away yourself, or run without --no-backup to have it moved to " + entry.path +
+                           ".sysconf-backup");
+      }
+      // Copies whose content is already right may still need their mode or owner.
+      if (step.op == FileOp::Keep && old && (old->mode != entry.mode || old->user != entry.user || old->group != entry.group))
+        step.op = FileOp::Update;
+      steps.push_back(std::move(step));
+    }
+    if (from) {
+      for (const ManifestFile& old : *from) {
+        if (find(&to, old.path)) continue;
+        std::string rel = rel_of(old.path);
+        bool parent_ok;
+        std::string bad_parent;
+        FileStat st = inspect(base, rel, parent_ok, bad_parent);
+        if (!parent_ok || st.type == FileStat::Type::Missing) continue;  // already gone
+        if (is_as_activated(base, rel, old, home, user)) {
+          steps.push_back(FileStep{FileOp::Remove, old.path, nullptr, &old, ""});
+        } else {
+          steps.push_back(FileStep{FileOp::LeaveGone, old.path, nullptr, &old,
+                                   "no longer managed, but changed by hand since sysconf wrote it; left alone"});
+        }
+      }
+    }
+    std::sort(steps.begin(), steps.end(), [](const FileStep& a, const FileStep& b) { return a.path < b.path; });
+    return steps;
+  }
+
+  void check_secret(const ManifestFile& entry) {
+    mode_t mode = 0;
+    try {
+      root_.read_inside(entry.secret, &mode);
+    } catch (const FsError& e) {
+      diags_.error(fmt::format("the secret for {} cannot be read: {}", entry.path, e.what()), SourcePos{},
+                   fmt::format("put the secret at {} (inside --root), readable by root only", entry.secret));
+      return;
+    }
+    if (mode & 077) {
+      diags_.error(fmt::format("the secret {} for {} is readable by others (mode {:04o})", entry.secret, entry.path, mode),
+                   SourcePos{}, fmt::format("chmod 600 {}", entry.secret));
+    }
+  }
+
+  std::vector<HookStep> hooks(const Manifest* from, const Manifest& to) {
+    std::vector<HookStep> out;
+    for (const ManifestHook& h : to.hooks) {
+      HookStep step;
+      step.name = h.name;
+      const ManifestHook* old = nullptr;
+      if (from)
+        for (const ManifestHook& o : from->hooks)
+          if (o.name == h.name) old = &o;
+      step.run = !old || old->inputs_hash != h.inputs_hash;
+      step.command = h.command;
+      if (!root_.is_live()) {
+        step.runnable = h.root_flag.has_value();
+        if (step.runnable) step.command.push_back(*h.root_flag + "=" + root_.path());
+      }
+      out.push_back(std::move(step));
+    }
+    return out;
+  }
+
+  Plan run(const Manifest* from, const Manifest& to) {
+    Plan plan;
+    plan.from = from;
+    plan.to = &to;
+    plan.etc = files(root_.fd(), from ? &from->files : nullptr, to.files, false, "", "");
+    for (const ManifestHome& h : to.homes) {
+      HomePlan hp;
+      hp.user = h.user;
+      hp.home = h.home;
+      hp.to = &h;
+      hp.from = from ? from->home(h.user) : nullptr;
+      // Inspect the home read-only, resolving it inside the root: nothing
+      // below it is followed.
+      Fd home_dir = open_home(h.home);
+      if (home_dir.valid()) {
+        hp.steps = files(home_dir.get(), hp.from ? &hp.from->files : nullptr, h.files, true, h.user,
+                         fmt::format("~{}/", h.user));
+      } else {
+        for (const ManifestFile& f : h.files) hp.steps.push_back(FileStep{FileOp::Create, f.path, &f, nullptr, ""});
+      }
+      plan.homes.push_back(std::move(hp));
+    }
+    std::set<std::string> old_packages;
+    if (from) old_packages.insert(from->packages.begin(), from->packages.end());
+    std::set<std::string> new_packages(to.packages.begin(), to.packages.end());
+    for (const std::string& p : to.packages)
+      if (!old_packages.count(p)) plan.install.push_back(p);
+    for (const std::string& p : old_packages)
+      if (!new_packages.count(p)) plan.remove.push_back(p);
+    plan.hooks = hooks(from, to);
+    return plan;
+  }
+
+  Fd open_home(const std::string& home) {
+    struct open_how how {};
+    how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    std::string rel = Root::relative(home);
+    long fd = syscall(SYS_openat2, root_.fd(), rel.c_str(), &how, sizeof how);
+    return Fd(fd < 0 ? -1 : static_cast<int>(fd));
+  }
+
+ private:
+  const Root& root_;
+  const PlanOptions& options_;
+  Diagnostics& diags_;
+};
+
+const char* op_symbol(FileOp op) {
+  switch (op) {
+    case FileOp::Create: return "+";
+    case FileOp::Update: return "~";
+    case FileOp::Keep: return "=";
+    case FileOp::Remove: return "-";
+    case FileOp::Backup: return "!";
+    case FileOp::LeaveEdited:
+    case FileOp::LeaveGone: return "?";
+  }
+  return " ";
+}
+
+const char* op_name(FileOp op) {
+  switch (op) {
+    case FileOp::Create: return "create";
+    case FileOp::Update: return "update";
+    case FileOp::Keep: return "keep";
+    case FileOp::Remove: return "remove";
+    case FileOp::Backup: return "backup";
+    case FileOp::LeaveEdited: return "leave-edited";
+    case FileOp::LeaveGone: return "leave-gone";
+  }
+  return "";
+}
+
+void describe_steps(std::string& out, const std::vector<FileStep>& steps, const std::string& prefix) {
+  size_t counts[7] = {};
+  for (const FileStep& s : steps) counts[static_cast<int>(s.op)]++;
+  out += fmt::format("{}{} created, {} updated, {} removed, {} unchanged\n", prefix, counts[0], counts[1], counts[3],
+                     counts[2]);
+  for (const FileStep& s : steps) {
+    if (s.op == FileOp::Keep) continue;
+    out += fmt::format("{}  {} {}{}\n", prefix, op_symbol(s.op), s.path, s.note.empty() ? "" : ": " + s.note);
+  }
+}
+
+}  // namespace
+
+Plan make_plan(const Root& root, const Manifest* from, const Manifest& to, const PlanOptions& options,
+               Diagnostics& diags) {
+  return Planner(root, options, diags).run(from, to);
+}
+
+std::string describe_plan(const Plan& plan, bool) {
+  std::string out;
+  describe_steps(out, plan.etc, "/etc: ");
+  for (const HomePlan& h : plan.homes) describe_steps(out, h.steps, fmt::format("home {} ({}): ", h.user, h.home));
+  if (!plan.install.empty()) out += fmt::format("packages to install: {}\n", fmt::join(plan.install, " "));
+  if (!plan.remove.empty()) out += fmt::format("packages to remove (if sysconf installed them): {}\n", fmt::join(plan.remove, " "));
+  for (const HookStep& h : plan.hooks) {
+    if (!h.run) continue;
+    out += h.runnable ? fmt::format("hook {}: {}\n", h.name, fmt::join(h.command, " "))
+                      : fmt::format("hook {}: not run under --root (the tool takes no root)\n", h.name);
+  }
+  if (!plan.changes_anything()) out += "nothing to change\n";
+  return out;
+}
+
+std::string plan_json(const Plan& plan) {
+  using nlohmann::json;
+  auto steps = [](const std::vector<FileStep>& list) {
+    json out = json::array();
+    for (const FileStep& s : list) {
+      json j = {{"path", s.path}, {"action", op_name(s.op)}};
+      if (!s.note.empty()) j["note"] = s.note;
+      out.push_back(j);
+    }
+    return out;
+  };
+  json j;
+  j["etc"] = steps(plan.etc);
+  json homes = json::array();
+  for (const HomePlan& h : plan.homes) homes.push_back({{"user", h.user}, {"home", h.home}, {"files", steps(h.steps)}});
+  j["homes"] = homes;
+  j["packages"] = {{"install", plan.install}, {"remove", plan.remove}};
+  json hooks = json::array();
+  for (const HookStep& h : plan.hooks)
+    hooks.push_back({{"name", h.name}, {"run", h.run && h.runnable}, {"changed", h.run}, {"command", h.command}});
+  j["hooks"] = hooks;
+  j["units"] = json::array();
+  j["changes"] = plan.changes_anything();
+  return j.dump(2) + "\n";
+}
+
+}  // namespace sc

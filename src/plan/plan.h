@@ -1,0 +1,88 @@
+// The plan (DESIGN.md section 6, step 2): what activating generation `to`
+// over generation `from` will do, decided from the two manifests and the
+// files actually on disk, before anything changes. Like LevelDB's
+// VersionEdit, a change as a value: printed by --dry-run, carried out by
+// activate, and compared by tests.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/manifest.h"
+#include "util/diagnostic.h"
+#include "util/safe_fs.h"
+
+namespace sc {
+
+enum class FileOp {
+  Create,     // not there: write it
+  Update,     // ours, and it changes
+  Keep,       // ours, unchanged
+  Remove,     // ours, and the new generation drops it
+  Backup,     // something that is not ours is in the way: move it aside, then write
+  LeaveEdited,  // ours once, edited by hand since: left alone and reported
+  LeaveGone,    // dropped, but edited by hand: left alone and reported
+};
+
+struct FileStep {
+  FileOp op;
+  std::string path;            // /etc/x, or relative to a home
+  const ManifestFile* entry = nullptr;  // the new entry (null for Remove/LeaveGone)
+  const ManifestFile* old = nullptr;    // the old entry, if any
+  std::string note;            // why, for Backup and Leave*
+};
+
+struct HomePlan {
+  std::string user;
+  std::string home;
+  const ManifestHome* to = nullptr;
+  const ManifestHome* from = nullptr;
+  std::vector<FileStep> steps;
+};
+
+struct HookStep {
+  std::string name;
+  bool run = false;       // its inputs changed
+  bool runnable = true;   // false: it cannot run under this root
+  std::vector<std::string> command;  // as it will run (with the root flag)
+};
+
+struct Plan {
+  const Manifest* from = nullptr;  // null on the first activation
+  const Manifest* to = nullptr;
+  std::vector<FileStep> etc;
+  std::vector<HomePlan> homes;
+  std::vector<std::string> install;  // packages the new generation adds
+  std::vector<std::string> remove;   // packages it drops
+  std::vector<HookStep> hooks;
+  std::vector<std::string> secrets_missing;  // reported as errors before anything changes
+
+  bool changes_anything() const;
+};
+
+struct PlanOptions {
+  bool no_backup = false;
+};
+
+// Decides the plan. Problems that must stop the switch before it changes
+// anything (a secret missing or readable by others, a file in the way with
+// --no-backup, a parent directory that is a symlink) go to `diags`.
+Plan make_plan(const Root& root, const Manifest* from, const Manifest& to, const PlanOptions& options,
+               Diagnostics& diags);
+
+// Where a managed /etc path is linked to: /etc/static/<rest>, written
+// relative to the link ("static/hostname", "../static/ssh/sshd_config").
+std::string static_link_target(const std::string& etc_path);
+// Where a home file is linked to: the user's profile, files/<rel>.
+std::string home_link_target(const std::string& user, const std::string& rel);
+
+// Whether the file at `rel` under `base` is what activating `entry` leaves
+// there (`home`: a home file, linked through the user's profile).
+bool is_as_activated(int base, const std::string& rel, const ManifestFile& entry, bool home, const std::string& user);
+
+// Human and JSON forms.
+std::string describe_plan(const Plan& plan, bool color);
+std::string plan_json(const Plan& plan);
+
+}  // namespace sc
