@@ -279,14 +279,14 @@ const char* op_name(FileOp op) {
   return "";
 }
 
-void describe_steps(std::string& out, const std::vector<FileStep>& steps, const std::string& prefix) {
+void describe_steps(std::string& out, const std::vector<FileStep>& steps, const std::string& title) {
   size_t counts[7] = {};
   for (const FileStep& s : steps) counts[static_cast<int>(s.op)]++;
-  out += fmt::format("{}{} created, {} updated, {} removed, {} unchanged\n", prefix, counts[0], counts[1], counts[3],
+  out += fmt::format("{}: {} created, {} updated, {} removed, {} unchanged\n", title, counts[0], counts[1], counts[3],
                      counts[2]);
   for (const FileStep& s : steps) {
     if (s.op == FileOp::Keep) continue;
-    out += fmt::format("{}  {} {}{}\n", prefix, op_symbol(s.op), s.path, s.note.empty() ? "" : ": " + s.note);
+    out += fmt::format("  {} {}{}\n", op_symbol(s.op), s.path, s.note.empty() ? "" : ": " + s.note);
   }
 }
 
@@ -299,8 +299,8 @@ Plan make_plan(const Root& root, const Manifest* from, const Manifest& to, const
 
 std::string describe_plan(const Plan& plan, bool) {
   std::string out;
-  describe_steps(out, plan.etc, "/etc: ");
-  for (const HomePlan& h : plan.homes) describe_steps(out, h.steps, fmt::format("home {} ({}): ", h.user, h.home));
+  describe_steps(out, plan.etc, "/etc");
+  for (const HomePlan& h : plan.homes) describe_steps(out, h.steps, fmt::format("home of {} ({})", h.user, h.home));
   if (!plan.install.empty()) out += fmt::format("packages to install: {}\n", fmt::join(plan.install, " "));
   if (!plan.remove.empty()) out += fmt::format("packages to remove (if sysconf installed them): {}\n", fmt::join(plan.remove, " "));
   for (const HookStep& h : plan.hooks) {

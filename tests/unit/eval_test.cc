@@ -268,3 +268,50 @@ default = "{{ os.missing.option | default(\"x\") }}"
   CHECK(home->eval->lookup({"fallback"}).status == Evaluation::Status::Failed);
   CHECK(t.messages() == "unknown option `os.missing.option`\n");
 }
+
+TEST_CASE("conditions compare with null, [] and {}") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.tz]
+type = "nullOr(str)"
+[options.l]
+type = "listOf(str)"
+default = []
+[options.a]
+type = "attrsOf(int)"
+default = { x = 1 }
+[options.out]
+type = "listOf(str)"
+default = []
+[[when]]
+if = "tz == null && l == [] && a != {}"
+[when.config]
+out = ["all three"]
+)T");
+  CHECK(t.json({"m.toml"}) == R"({"a":{"x":1},"l":[],"out":["all three"],"tz":null})");
+}
+
+TEST_CASE("a lone {{ path }} passes a value itself to a non-string option") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.vars]
+type = "attrsOf(str)"
+default = { EDITOR = "nvim" }
+[options.port]
+type = "int"
+default = 8080
+[options.settings]
+type = "anything"
+[options.copy]
+type = "attrsOf(str)"
+[options.text]
+type = "str"
+[config]
+settings = { env = "{{ vars }}", port = "{{ port }}", label = "port {{ port }}" }
+copy = "{{ vars }}"
+text = "{{ port }}"
+)T");
+  CHECK(t.json({"m.toml"}) ==
+        R"({"copy":{"EDITOR":"nvim"},"port":8080,"settings":{"env":{"EDITOR":"nvim"},"label":"port 8080","port":8080},)"
+        R"("text":"8080","vars":{"EDITOR":"nvim"}})");
+}

@@ -1,0 +1,113 @@
+// Store hashing and naming, manifests, and the format serialisers.
+#include <catch2/catch.hpp>
+
+#include "render/formats.h"
+#include "store/manifest.h"
+#include "store/store.h"
+#include "test_tree.h"
+
+using namespace sc;
+
+TEST_CASE("object names are content addresses") {
+  Sha256 a = Store::hash_file("hello\n", false);
+  CHECK(Store::hash_file("hello\n", false) == a);
+  CHECK(Store::hash_file("hello\n", true) != a);  // the executable bit is content
+  CHECK(Store::hash_file("hello", false) != a);
+  std::string name = Store::object_name(a, "/etc/ssh/sshd config");
+  CHECK(name.size() == 32 + 1 + std::string("sshd_config").size());
+  CHECK(name.substr(33) == "sshd_config");
+  CHECK(name.find_first_of("eotu", 0) >= 32);  // Nix's alphabet has no e, o, t, u
+}
+
+TEST_CASE("a directory's hash covers names, kinds and contents, in sorted order") {
+  TreeEntry x;
+  x.children["b"].kind = TreeEntry::Kind::File;
+  x.children["b"].content = "1";
+  x.children["a"].kind = TreeEntry::Kind::Symlink;
+  x.children["a"].target = "../t";
+  TreeEntry y = x;
+  CHECK(Store::hash_tree(x) == Store::hash_tree(y));
+  y.children["a"].target = "../u";
+  CHECK(Store::hash_tree(x) != Store::hash_tree(y));
+  TreeEntry z = x;
+  z.children["b"].executable = true;
+  CHECK(Store::hash_tree(x) != Store::hash_tree(z));
+}
+
+TEST_CASE("manifests round-trip through JSON") {
+  Manifest m;
+  m.host = "vivobook";
+  m.sysconf_version = "0.1.0";
+  m.build_time = "2026-11-25T00:00:00Z";
+  m.revision = "0123456789012345678901234567890123456789";
+  m.dirty = true;
+  ManifestFile f;
+  f.path = "/etc/hostname";
+  f.type = "file";
+  f.object = "abc-hostname";
+  m.files.push_back(f);
+  ManifestFile s;
+  s.path = "/etc/secret";
+  s.type = "secret";
+  s.secret = "/root/secrets/x";
+  s.mode = "0400";
+  m.files.push_back(s);
+  ManifestHome h;
+  h.user = "craig";
+  h.home = "/home/craig";
+  h.generation = "def-sysconf-home-craig";
+  ManifestFile hf;
+  hf.path = ".config/kitty/kitty.conf";
+  hf.type = "file";
+  hf.object = "ghi-kitty.conf";
+  hf.on_change = "kill -USR1 kitty";
+  h.files.push_back(hf);
+  m.homes.push_back(h);
+  m.packages = {"git"};
+  m.hooks.push_back(ManifestHook{"sysusers", {"systemd-sysusers"}, {"/etc/sysusers.d/sysconf.conf"}, "--root", "h1"});
+  std::string error;
+  auto back = Manifest::from_json(m.to_json(), error);
+  REQUIRE(back);
+  CHECK(back->to_json() == m.to_json());
+  CHECK(back->file("/etc/secret")->secret == "/root/secrets/x");
+  CHECK(back->home("craig")->files[0].on_change == "kill -USR1 kitty");
+  // The text a generation is hashed by leaves out the build time only.
+  CHECK(m.to_json(false).find("buildTime") == std::string::npos);
+  CHECK(m.to_json(true).find("buildTime") != std::string::npos);
+  CHECK_FALSE(Manifest::from_json("{\"format\": \"other\"}", error));
+}
+
+namespace {
+// Settings written as TOML in a module, evaluated through the real stages.
+std::string formatted(const std::string& format, const std::string& settings_toml) {
+  sc::test::TestTree t;
+  t.write("m.toml", "[options.s]\ntype = \"anything\"\n[config.s]\n" + settings_toml);
+  EvaluatedConfig& c = t.evaluate({"m.toml"});
+  auto r = c.eval->lookup({"s"});
+  REQUIRE(r.status == Evaluation::Status::Value);
+  std::string error;
+  auto text = render_format(format, r.value, error);
+  return text ? *text : "ERROR: " + error;
+}
+}  // namespace
+
+TEST_CASE("formats: ini with a global section and repeated keys for lists") {
+  CHECK(formatted("ini", "top = 1\n[config.s.main]\nfont = \"Inter 11\"\nlist = [\"a\", \"b\"]\nflag = true\n") ==
+        "top=1\n\n[main]\nflag=true\nfont=Inter 11\nlist=a\nlist=b\n");
+}
+
+TEST_CASE("formats: keyvalue quotes what a shell would split") {
+  CHECK(formatted("keyvalue", "EDITOR = \"nvim\"\nGREETING = \"hello world\"\nN = 3\nQ = 'say \"hi\" $HOME'\n") ==
+        "EDITOR=nvim\nGREETING=\"hello world\"\nN=3\nQ=\"say \\\"hi\\\" \\$HOME\"\n");
+}
+
+TEST_CASE("formats: json, toml and yaml come from real writers and re-parse") {
+  std::string settings = "name = \"bar\"\nheight = 30\n[config.s.inner]\nlist = [1, 2]\n";
+  CHECK(formatted("json", settings) == "{\n  \"height\": 30,\n  \"inner\": {\n    \"list\": [\n      1,\n      2\n    ]\n  },\n  \"name\": \"bar\"\n}\n");
+  std::string toml = formatted("toml", settings);
+  CHECK(toml.find("height = 30") != std::string::npos);
+  CHECK(toml.find("[inner]") != std::string::npos);
+  std::string yaml = formatted("yaml", settings);
+  CHECK(yaml.find("height: 30") != std::string::npos);
+  CHECK(formatted("ini", "[config.s.a.b]\nc = 1\n").rfind("ERROR: ini section [a] cannot hold the table `b`", 0) == 0);
+}
