@@ -41,9 +41,12 @@ class Activator {
   }
 
   void run(const Plan& plan) {
+    number_ = to_.profile_number;
+    if (number_ == 0) number_ = Profiles(root_, false).add("system", to_.object);
+    report_.number = number_;
     journal_.from = from_ ? std::optional<std::string>(from_->object) : std::nullopt;
     journal_.to = to_.object;
-    journal_.profile_number = to_.profile_number;
+    journal_.profile_number = number_;
     phase("start");
     // (Units that must stop before the files change are stopped here: issue 6.)
     install_packages(plan);
@@ -55,7 +58,7 @@ class Activator {
     activate_homes(plan);
     phase("homes");
     Profiles profiles(root_, false);
-    profiles.set_current("system", to_.profile_number);
+    profiles.set_current("system", number_);
     Fd run = open_dir_beneath(root_.fd(), "run/sysconf", true, 0755);
     symlink_at(run.get(), "current-system", Store::runtime_path(to_.object));
     phase("profile");
@@ -237,6 +240,7 @@ class Activator {
   Diagnostics& diags_;
   ActivationReport& report_;
   Journal journal_;
+  int number_ = 0;
 };
 
 }  // namespace

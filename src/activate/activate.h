@@ -14,7 +14,7 @@ namespace sc {
 struct ActivationTarget {
   std::string object;         // the generation's store object
   const Manifest* manifest;
-  int profile_number = 0;     // its number in the system profile
+  int profile_number = 0;     // its number in the system profile; 0: added when activation starts
 };
 
 struct ActivationOptions {
@@ -27,6 +27,7 @@ struct ActivationReport {
   std::string plan_text;  // the plan, as printed
   std::vector<std::string> messages;  // backups made, files left alone, hooks run
   bool failures = false;  // a hook, a home or a package step failed: exit 3
+  int number = 0;         // the activated generation's number in the system profile
 };
 
 // The generation the machine is on: /run/sysconf/current-system, else the

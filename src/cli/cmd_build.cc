@@ -69,10 +69,31 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
     auto rendered = render_host(session->host, render_ctx);
     if (!rendered) return ctx.report();
 
-    Store store(*root, dry);
-    if (!dry) store.remove_stale_temporaries();
     BuildInfo info{session->host.host->name, SYSCONF_VERSION, build_time(), std::nullopt, false};
     git_revision(session->repo.config_dir, info);
+
+    // The generation the machine is on, to plan against.
+    std::optional<LoadedGeneration> current;
+    if (auto object = current_generation(*root)) {
+      std::string error;
+      if (auto m = read_manifest(*root, *object, error)) current = LoadedGeneration{0, *object, 0, std::move(*m)};
+    }
+    std::optional<ActivationTarget> from;
+    if (current) from = ActivationTarget{current->object, &current->manifest, 0};
+
+    // A switch that must stop (a missing secret, a file in the way with
+    // --no-backup) stops before anything is written, the store included.
+    if (options.activate && !dry) {
+      Store dry_store(*root, true);
+      BuiltGeneration preview = build_generation(*rendered, info, dry_store);
+      ActivationReport preview_report;
+      if (!activate(*root, from, ActivationTarget{preview.object, &preview.manifest, 0},
+                    ActivationOptions{true, options.no_backup, options.json}, ctx.diags(), preview_report))
+        return finish_activation(ctx, false, preview_report, options.json, "{}");
+    }
+
+    Store store(*root, dry);
+    if (!dry) store.remove_stale_temporaries();
     BuiltGeneration built = build_generation(*rendered, info, store);
 
     nlohmann::json head = {{"generation", built.object},
@@ -83,31 +104,18 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
         fmt::format("{} {} ({} new object{}{})\n", dry ? "would build" : "built", Store::runtime_path(built.object),
                     store.objects_written(), store.objects_written() == 1 ? "" : "s", dry ? ", nothing written" : "");
 
-    // The plan against the generation the machine is on.
-    std::optional<LoadedGeneration> current;
-    if (auto object = current_generation(*root)) {
-      std::string error;
-      if (auto m = read_manifest(*root, *object, error)) current = LoadedGeneration{0, *object, 0, std::move(*m)};
-    }
     if (!options.activate && !dry) {
       if (!options.json) std::fputs(summary.c_str(), stdout);
       else std::fputs((head.dump(2) + "\n").c_str(), stdout);
       return ctx.report();
     }
-    int number = 0;
-    if (!dry) {
-      Profiles profiles(*root, false);
-      number = profiles.add("system", built.object);
-    }
-    head["number"] = number;
-    std::optional<ActivationTarget> from;
-    if (current) from = ActivationTarget{current->object, &current->manifest, 0};
-    ActivationTarget to{built.object, &built.manifest, number};
+    ActivationTarget to{built.object, &built.manifest, 0};  // numbered when activation starts
     ActivationOptions activation{dry || !options.activate, options.no_backup, options.json};
     if (!options.json) std::fputs(summary.c_str(), stdout);
     bool ok = activate(*root, from, to, activation, ctx.diags(), report);
+    head["number"] = report.number;
     if (ok && options.activate && !dry && !options.json)
-      report.messages.push_back(fmt::format("switched to generation {}", number));
+      report.messages.push_back(fmt::format("switched to generation {}", report.number));
     return finish_activation(ctx, ok, report, options.json, head.dump());
   } catch (const FsError& e) {
     ctx.diags().error(e.what(), SourcePos{},

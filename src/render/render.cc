@@ -70,7 +70,15 @@ class Renderer {
 
   // Reads a file named in the configuration: inside the configuration
   // directory from this machine, any other absolute path inside the root.
-  std::optional<std::string> read_source(const std::string& path, SourcePos site, bool* executable) {
+  // The site to name in an error about `path`: found only when needed, since
+  // finding it scans the option's definitions.
+  struct Site {
+    const Evaluation& eval;
+    std::vector<std::string> path;
+    SourcePos get() const { return eval.definition_site(path); }
+  };
+
+  std::optional<std::string> read_source(const std::string& path, const Site& site, bool* executable) {
     try {
       if (path.rfind(ctx_.config_dir + "/", 0) == 0) {
         std::ifstream in(path, std::ios::binary);
@@ -89,7 +97,7 @@ class Renderer {
       if (executable) *executable = (mode & 0100) != 0;
       return data;
     } catch (const FsError& e) {
-      error(fmt::format("cannot read `{}`: {}", ctx_.files.display_path(path), e.what()), site,
+      error(fmt::format("cannot read `{}`: {}", ctx_.files.display_path(path), e.what()), site.get(),
             "the path is relative to the file that names it; an absolute path is read inside --root");
       return std::nullopt;
     }
@@ -100,7 +108,7 @@ class Renderer {
                                          const Value* entry, bool home) {
     std::vector<std::string> path = option;
     path.push_back(key);
-    SourcePos site = eval.definition_site(path);
+    Site site{eval, path};
     std::string name = join_path(path);
     RenderedFile f;
     static const char* kSources[] = {"text", "source", "template", "format", "symlink", "secret"};
@@ -111,7 +119,7 @@ class Renderer {
       error(given.empty() ? fmt::format("`{}` has no content", name)
                           : fmt::format("`{}` sets {}: only one of them can give the content", name,
                                         list_words(given, " and ")),
-            site, "set exactly one of text, source, template, format (with settings), symlink or secret");
+            site.get(), "set exactly one of text, source, template, format (with settings), symlink or secret");
       return std::nullopt;
     }
     const std::string& how = given[0];
@@ -158,7 +166,7 @@ class Renderer {
       std::string problem;
       auto text = render_format(format, settings ? settings : &kEmpty, problem);
       if (!text) {
-        error(fmt::format("cannot render `{}` as {}: {}", name, format, problem), site);
+        error(fmt::format("cannot render `{}` as {}: {}", name, format, problem), site.get());
         return std::nullopt;
       }
       f.content = std::move(*text);
@@ -167,13 +175,13 @@ class Renderer {
       f.target = text_field(entry, "symlink");
     } else {
       if (home) {
-        error(fmt::format("`{}`: secrets are for /etc files only", name), site);
+        error(fmt::format("`{}`: secrets are for /etc files only", name), site.get());
         return std::nullopt;
       }
       f.kind = RenderedFile::Kind::Secret;
       f.secret = text_field(entry, "secret");
       if (f.secret.empty() || f.secret[0] != '/') {
-        error(fmt::format("`{}`: a secret is an absolute path, read at activation", name), site);
+        error(fmt::format("`{}`: a secret is an absolute path, read at activation", name), site.get());
         return std::nullopt;
       }
     }
@@ -187,11 +195,11 @@ class Renderer {
       if (f.kind == RenderedFile::Kind::Secret && f.mode == "symlink") f.mode = "0400";  // a secret is always a copy
       if (f.mode != "symlink" && !valid_mode(f.mode)) {
         error(fmt::format("`{}.mode` is \"{}\": it must be \"symlink\" or an octal mode such as \"0644\"", name, f.mode),
-              site);
+              site.get());
         return std::nullopt;
       }
       if (f.mode != "symlink" && f.kind == RenderedFile::Kind::Symlink) {
-        error(fmt::format("`{}` is a symlink and cannot have the mode {}", name, f.mode), site);
+        error(fmt::format("`{}` is a symlink and cannot have the mode {}", name, f.mode), site.get());
         return std::nullopt;
       }
     }

@@ -77,14 +77,30 @@ bool Store::exists(const std::string& name) const {
 std::string Store::add_file(std::string_view hint, std::string_view content, bool executable) {
   std::string name = object_name(hash_file(content, executable), hint);
   if (exists(name)) return name;
-  if (dry_run_) {
-    ++written_;
-    return name;
-  }
-  write_file_at(dir_.get(), name, content, executable ? 0555 : 0444);
+  if (pending_names_.count(name)) return name;
   ++written_;
+  if (dry_run_) return name;
+  std::string tmp = fmt::format(".tmp-{}-{}", getpid(), name);
+  write_file_unsynced_at(dir_.get(), tmp, content, executable ? 0555 : 0444);
+  pending_.emplace_back(std::move(tmp), name);
+  pending_names_.insert(name);
   bytes_ += content.size();
   return name;
+}
+
+void Store::commit() {
+  if (pending_.empty()) return;
+  // One flush for every file written since the last commit: a crash before
+  // the renames leaves only temporaries, which the next run sweeps.
+  if (syncfs(dir_.get()) != 0) throw FsError(fmt::format("cannot flush the store to disk: {}", std::strerror(errno)), errno);
+  for (const auto& [tmp, name] : pending_) {
+    fault_write();
+    if (renameat(dir_.get(), tmp.c_str(), dir_.get(), name.c_str()) != 0)
+      throw FsError(fmt::format("cannot put `{}` in the store: {}", name, std::strerror(errno)), errno);
+  }
+  fsync_dir(dir_.get());
+  pending_.clear();
+  pending_names_.clear();
 }
 
 void Store::write_tree(int parent, const std::string& name, const TreeEntry& tree) {
@@ -122,10 +138,9 @@ void Store::seal(int parent, const std::string& name, const TreeEntry& tree) {
 std::pair<std::string, bool> Store::add_tree(std::string_view hint, const TreeEntry& tree, const TreeEntry& hash_tree_input) {
   std::string name = object_name(hash_tree(hash_tree_input), hint);
   if (exists(name)) return {name, true};
-  if (dry_run_) {
-    ++written_;
-    return {name, false};
-  }
+  ++written_;
+  if (dry_run_) return {name, false};
+  commit();
   // Built under a temporary name and renamed: a crash leaves no half object
   // under the real name, only a temporary that the next gc sweeps.
   std::string tmp = fmt::format(".tmp-{}-{}", getpid(), name);
@@ -140,7 +155,6 @@ std::pair<std::string, bool> Store::add_tree(std::string_view hint, const TreeEn
       throw FsError(fmt::format("cannot put `{}` in the store: {}", name, std::strerror(err)), err);
   }
   fsync_dir(dir_.get());
-  ++written_;
   return {name, false};
 }
 

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <map>
+#include <set>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -33,7 +35,12 @@ class Store {
   Store(const Root& root, bool dry_run);
 
   // Adds a file; returns its object name. Nothing is written if it exists.
+  // New files are durable and visible under their name only after commit()
+  // (add_tree commits first, so a generation never names a missing object).
   std::string add_file(std::string_view name_hint, std::string_view content, bool executable);
+  // Flushes every added file with one syncfs, then renames them all into
+  // place and flushes the store directory: one disk flush, not one a file.
+  void commit();
   // Adds a directory; `hash_tree` is what the name is computed from (it may
   // differ from `tree` only in what the caller excludes from identity, such
   // as a build time). Returns the object name and whether it already existed.
@@ -60,6 +67,8 @@ class Store {
   const Root& root_;
   bool dry_run_;
   Fd dir_;
+  std::vector<std::pair<std::string, std::string>> pending_;  // temporary name, object name
+  std::set<std::string> pending_names_;
   size_t written_ = 0;
   size_t bytes_ = 0;
 };

@@ -192,6 +192,24 @@ void write_file_at(int dir, const std::string& name, std::string_view data, mode
   fsync_dir(dir);
 }
 
+void write_file_unsynced_at(int dir, const std::string& name, std::string_view data, mode_t mode) {
+  fault_write();
+  Fd fd(openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid()) fail(fmt::format("cannot create `{}`", name), errno);
+  if (fchmod(fd.get(), mode) != 0) fail(fmt::format("cannot set the mode of `{}`", name), errno);
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = write(fd.get(), data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      unlinkat(dir, name.c_str(), 0);
+      fail(fmt::format("cannot write `{}`", name), err);
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
 void symlink_at(int dir, const std::string& name, const std::string& target) {
   fault_write();
   std::string tmp = temp_name(name);

@@ -72,6 +72,9 @@ std::string read_file_at(int dir, const std::string& name, size_t limit = 64u <<
 // Atomically replaces `name` in `dir` by a file with `data`.
 void write_file_at(int dir, const std::string& name, std::string_view data, mode_t mode, uid_t uid = -1,
                    gid_t gid = -1);
+// Creates `name` (which must not exist) with `data`, without flushing it to
+// disk: for callers that flush many files at once (the store's commit).
+void write_file_unsynced_at(int dir, const std::string& name, std::string_view data, mode_t mode);
 // Atomically replaces `name` in `dir` by a symlink to `target`.
 void symlink_at(int dir, const std::string& name, const std::string& target);
 // Renames without replacing; false if `to` exists.
