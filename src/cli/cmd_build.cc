@@ -104,6 +104,7 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
         fmt::format("{} {} ({} new object{}{})\n", dry ? "would build" : "built", Store::runtime_path(built.object),
                     store.objects_written(), store.objects_written() == 1 ? "" : "s", dry ? ", nothing written" : "");
 
+    (void)session.release();  // left to the OS at exit, as in eval
     if (!options.activate && !dry) {
       if (!options.json) std::fputs(summary.c_str(), stdout);
       else std::fputs((head.dump(2) + "\n").c_str(), stdout);

@@ -197,9 +197,14 @@ class Declarer {
     for (auto& [name, kind] : kSimple) {
       if (e.head == name) {
         if (!e.args.empty()) return bad(fmt::format("type `{}` takes no arguments", e.head), "");
-        out_.types.emplace_back();
-        out_.types.back().kind = kind;
-        return &out_.types.back();
+        // Simple types carry nothing but their kind: one object each.
+        const Type*& shared = simple_[static_cast<int>(kind)];
+        if (!shared) {
+          out_.types.emplace_back();
+          out_.types.back().kind = kind;
+          shared = &out_.types.back();
+        }
+        return shared;
       }
     }
     auto arity = [&](size_t n) { return e.args.size() == n; };
@@ -285,6 +290,7 @@ class Declarer {
   Declarations& out_;
   Diagnostics& diags_;
   std::unordered_map<std::string, const NamedTypeDecl*> named_decls_;
+  const Type* simple_[16] = {};
 };
 
 }  // namespace

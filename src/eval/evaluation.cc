@@ -168,7 +168,7 @@ const Value* Evaluation::force_element(const OptionInfo& option, const std::stri
       const TableEntry* e = whole ? whole->find(key) : nullptr;
       return e ? e->value : nullptr;
     }
-    return merger_.merge_element(*option.type, std::move(relevant), option.name, key);
+    return merger_.merge_element(*option.type, std::move(relevant), Where{Where::Kind::Root, nullptr, option.name, 0}, key);
   });
   return result.value;
 }
@@ -237,7 +237,7 @@ const Value* Evaluation::compute(const OptionInfo& option) {
       return nullptr;
     }
   }
-  return merger_.merge(*option.type, std::move(active), option.name);
+  return merger_.merge(*option.type, std::move(active), Where{Where::Kind::Root, nullptr, option.name, 0});
 }
 
 bool Evaluation::when_holds(int32_t when) {

@@ -28,9 +28,19 @@ std::string show_value(const Value* v) {
   }
 }
 
-std::string child_name(const std::string& where, std::string_view key) { return where + "." + quote_segment(key); }
+Where child(const Where& parent, std::string_view key) { return Where{Where::Kind::Key, &parent, key, 0}; }
 
 }  // namespace
+
+std::string Where::str() const {
+  switch (kind) {
+    case Kind::Root: return std::string(name);
+    case Kind::Key: return parent->str() + "." + quote_segment(name);
+    case Kind::Index: return parent->str() + "[" + std::to_string(index) + "]";
+    case Kind::Sub: return parent->str() + "." + std::string(name);
+  }
+  return {};
+}
 
 void distribute(const OptionTree& tree, const OptionNode* from, const MergeDef& def, bool keep_properties,
                 const std::function<void(const OptionInfo*, const MergeDef&)>& sink, std::vector<Diagnostic>& errors) {
@@ -116,10 +126,10 @@ SourcePos Merger::value_pos(const Value* v, const MergeDef& d) const {
   return d.pos;
 }
 
-void Merger::type_error(const Type& type, const Value* v, const MergeDef& d, const std::string& where,
+void Merger::type_error(const Type& type, const Value* v, const MergeDef& d, const Where& where,
                         std::string detail) {
   Diagnostic diag;
-  diag.message = fmt::format("type mismatch in `{}`: expected {}, got {}", where, describe_type(type),
+  diag.message = fmt::format("type mismatch in `{}`: expected {}, got {}", where.str(), describe_type(type),
                              detail.empty() ? std::string(describe_kind(v->kind)) : detail);
   diag.pos = value_pos(v, d);
   diag.label = fmt::format("this is {}", show_value(v));
@@ -134,9 +144,9 @@ void Merger::type_error(const Type& type, const Value* v, const MergeDef& d, con
 }
 
 void Merger::conflict(const std::vector<MergeDef>& defs, const std::vector<const Value*>& values,
-                      const std::string& where) {
+                      const Where& where) {
   Diagnostic diag;
-  diag.message = fmt::format("conflicting values for `{}`", where);
+  diag.message = fmt::format("conflicting values for `{}`", where.str());
   diag.pos = defs[0].pos;
   diag.label = fmt::format("defined as {} with priority {}", show_value(values[0]), level_priority(defs[0]));
   for (size_t i = 1; i < defs.size(); ++i) {
@@ -156,13 +166,13 @@ void Merger::conflict(const std::vector<MergeDef>& defs, const std::vector<const
   throw EvalError{std::move(diag)};
 }
 
-void Merger::no_rest(const Type& type, const MergeDef& d, const std::string& where) {
+void Merger::no_rest(const Type& type, const MergeDef& d, const Where& where) {
   if (d.rest_size == 0) return;
   Diagnostic diag;
-  diag.message = fmt::format("`{}` is of type {} and has no `{}` inside it", where, describe_type(type),
+  diag.message = fmt::format("`{}` is of type {} and has no `{}` inside it", where.str(), describe_type(type),
                              quote_segment(d.rest[0]));
   diag.pos = d.pos;
-  diag.help = fmt::format("define `{}` itself", where);
+  diag.help = fmt::format("define `{}` itself", where.str());
   throw EvalError{std::move(diag)};
 }
 
@@ -203,7 +213,7 @@ const Value* Merger::materialize(const Value* v, FileId file, bool references) {
   }
 }
 
-const Value* Merger::check_scalar(const Type& type, const Value* v, const MergeDef& d, const std::string& where) {
+const Value* Merger::check_scalar(const Type& type, const Value* v, const MergeDef& d, const Where& where) {
   v = materialize(v, d.pos.file);
   switch (type.kind) {
     case Type::Kind::Bool:
@@ -259,7 +269,7 @@ void Merger::select(std::vector<MergeDef>& defs) {
   });
 }
 
-const Value* Merger::merge_element(const Type& type, std::vector<MergeDef> defs, const std::string& where,
+const Value* Merger::merge_element(const Type& type, std::vector<MergeDef> defs, const Where& where,
                                    std::string_view key) {
   select(defs);
   std::vector<MergeDef> key_defs;
@@ -287,10 +297,10 @@ const Value* Merger::merge_element(const Type& type, std::vector<MergeDef> defs,
     }
   }
   if (key_defs.empty()) return nullptr;
-  return merge(*type.elem, std::move(key_defs), child_name(where, key));
+  return merge(*type.elem, std::move(key_defs), child(where, key));
 }
 
-const Value* Merger::merge(const Type& type, std::vector<MergeDef> defs, const std::string& where) {
+const Value* Merger::merge(const Type& type, std::vector<MergeDef> defs, const Where& where) {
   select(defs);
   // "{{ path }}" alone, given to a type that is not a string, passes the value itself.
   bool stringy = type.kind == Type::Kind::Str || type.kind == Type::Kind::Lines || type.kind == Type::Kind::Path ||
@@ -342,7 +352,7 @@ const Value* Merger::merge(const Type& type, std::vector<MergeDef> defs, const s
   return nullptr;
 }
 
-const Value* Merger::merge_scalar(const Type& type, const std::vector<MergeDef>& defs, const std::string& where) {
+const Value* Merger::merge_scalar(const Type& type, const std::vector<MergeDef>& defs, const Where& where) {
   std::vector<const Value*> values;
   values.reserve(defs.size());
   for (const MergeDef& d : defs) {
@@ -354,7 +364,7 @@ const Value* Merger::merge_scalar(const Type& type, const std::vector<MergeDef>&
   return values[0];
 }
 
-const Value* Merger::merge_lines(const std::vector<MergeDef>& defs, const std::string& where) {
+const Value* Merger::merge_lines(const std::vector<MergeDef>& defs, const Where& where) {
   static const Type kLines{Type::Kind::Lines};
   if (defs.size() == 1) {
     no_rest(kLines, defs[0], where);
@@ -373,7 +383,7 @@ const Value* Merger::merge_lines(const std::vector<MergeDef>& defs, const std::s
   return make::string(arena_, joined);
 }
 
-const Value* Merger::merge_list(const Type& type, const std::vector<MergeDef>& defs, const std::string& where) {
+const Value* Merger::merge_list(const Type& type, const std::vector<MergeDef>& defs, const Where& where) {
   const Type& elem = *type.elem;
   std::vector<const Value*> items;
   for (const MergeDef& d : defs) {
@@ -382,7 +392,7 @@ const Value* Merger::merge_list(const Type& type, const std::vector<MergeDef>& d
     uint32_t index = 0;
     for (auto it = d.value->begin_items(); it != d.value->end_items(); ++it, ++index) {
       const Value* item = *it;
-      std::string item_where = fmt::format("{}[{}]", where, index);
+      Where item_where{Where::Kind::Index, &where, {}, index};
       if (elem.is_scalar() && item->kind != ValueKind::Wrapped) {
         items.push_back(check_scalar(elem, item, d, item_where));
         continue;
@@ -399,7 +409,7 @@ const Value* Merger::merge_list(const Type& type, const std::vector<MergeDef>& d
   return make::list(arena_, items.data(), items.size());
 }
 
-const Value* Merger::merge_attrs(const Type& elem, const std::vector<MergeDef>& defs, const std::string& where) {
+const Value* Merger::merge_attrs(const Type& elem, const std::vector<MergeDef>& defs, const Where& where) {
   // Element definitions per key, keeping the order of `defs`.
   std::map<std::string_view, std::vector<MergeDef>> per_key;
   for (const MergeDef& d : defs) {
@@ -432,13 +442,13 @@ const Value* Merger::merge_attrs(const Type& elem, const std::vector<MergeDef>& 
   std::vector<TableEntry> entries;
   entries.reserve(per_key.size());
   for (auto& [key, key_defs] : per_key) {
-    const Value* v = merge(elem, std::move(key_defs), child_name(where, key));
+    const Value* v = merge(elem, std::move(key_defs), child(where, key));
     if (v) entries.push_back(TableEntry{key, v, 0, 0});
   }
   return make::table(arena_, entries.data(), entries.size());
 }
 
-const Value* Merger::merge_anything(const std::vector<MergeDef>& defs, const std::string& where) {
+const Value* Merger::merge_anything(const std::vector<MergeDef>& defs, const Where& where) {
   static const Type kAnything{Type::Kind::Anything};
   bool any_table = false, all_tables = true;
   for (const MergeDef& d : defs) {
@@ -457,7 +467,7 @@ const Value* Merger::merge_anything(const std::vector<MergeDef>& defs, const std
 }
 
 const Value* Merger::merge_submodule(const OptionTree& options, const std::vector<MergeDef>& defs,
-                                     const std::string& where) {
+                                     const Where& where) {
   std::vector<std::vector<MergeDef>> per_option(options.options().size());
   std::vector<Diagnostic> errors;
   auto sink = [&](const OptionInfo* o, const MergeDef& d) { per_option[o->id].push_back(d); };
@@ -473,7 +483,7 @@ const Value* Merger::merge_submodule(const OptionTree& options, const std::vecto
     // Name the option in terms of the whole path, not the submodule's own.
     Diagnostic first = std::move(errors[0]);
     size_t tick = first.message.find('`');
-    if (tick != std::string::npos) first.message.insert(tick + 1, where + ".");
+    if (tick != std::string::npos) first.message.insert(tick + 1, where.str() + ".");
     throw EvalError{std::move(first)};
   }
   // Build the element: each sub-option's merged value, nested by its path.
@@ -484,7 +494,7 @@ const Value* Merger::merge_submodule(const OptionTree& options, const std::vecto
   std::vector<Built> built;
   for (const OptionInfo* o : options.options()) {
     std::vector<MergeDef>& od = per_option[o->id];
-    std::string name = where + "." + o->name;
+    Where name{Where::Kind::Sub, &where, o->name, 0};
     if (o->decl->default_value) {
       MergeDef def{o->decl->default_value, nullptr, 0, 1500, 1000, o->pos, UINT32_MAX, -1};
       if (od.empty()) od.push_back(def);

@@ -48,6 +48,18 @@ class Interpolator {
 void distribute(const OptionTree& tree, const OptionNode* from, const MergeDef& def, bool keep_properties,
                 const std::function<void(const OptionInfo*, const MergeDef&)>& sink, std::vector<Diagnostic>& errors);
 
+// The name of what is being merged, for error messages only: a chain of
+// parents, turned into text ("services.x.settings.level", "l[2]") only
+// when an error needs it, never on the fast path.
+struct Where {
+  enum class Kind { Root, Key, Index, Sub };
+  Kind kind = Kind::Root;
+  const Where* parent = nullptr;
+  std::string_view name;  // Root: the whole name; Key: an attribute; Sub: a dotted sub-option
+  uint32_t index = 0;     // Index
+  std::string str() const;
+};
+
 class Merger {
  public:
   Merger(Arena& arena, Interpolator& interpolator, const SourceFiles& files)
@@ -58,12 +70,12 @@ class Merger {
   // definitions. Returns nullptr when the result has no value (a submodule
   // whose every option is unset). Throws EvalError on a type error or
   // conflict.
-  const Value* merge(const Type& type, std::vector<MergeDef> defs, const std::string& where);
+  const Value* merge(const Type& type, std::vector<MergeDef> defs, const Where& where);
 
   // Merges only the element `key` of an attrsOf option, for element-level
   // laziness (NixOS evaluates attrsOf values lazily). REQUIRES: `type` is
   // attrsOf, `defs` as for merge(). Returns nullptr when nothing defines it.
-  const Value* merge_element(const Type& type, std::vector<MergeDef> defs, const std::string& where,
+  const Value* merge_element(const Type& type, std::vector<MergeDef> defs, const Where& where,
                              std::string_view key);
 
   // Expands templates anywhere inside `v`; returns `v` itself when it has
@@ -74,18 +86,18 @@ class Merger {
  private:
   // Unwraps whole-value wrappers, keeps the best priority, sorts by order.
   static void select(std::vector<MergeDef>& defs);
-  const Value* merge_scalar(const Type& type, const std::vector<MergeDef>& defs, const std::string& where);
-  const Value* merge_lines(const std::vector<MergeDef>& defs, const std::string& where);
-  const Value* merge_list(const Type& type, const std::vector<MergeDef>& defs, const std::string& where);
-  const Value* merge_attrs(const Type& elem, const std::vector<MergeDef>& defs, const std::string& where);
-  const Value* merge_anything(const std::vector<MergeDef>& defs, const std::string& where);
-  const Value* merge_submodule(const OptionTree& options, const std::vector<MergeDef>& defs, const std::string& where);
-  const Value* check_scalar(const Type& type, const Value* v, const MergeDef& d, const std::string& where);
-  void no_rest(const Type& type, const MergeDef& d, const std::string& where);
-  [[noreturn]] void type_error(const Type& type, const Value* v, const MergeDef& d, const std::string& where,
+  const Value* merge_scalar(const Type& type, const std::vector<MergeDef>& defs, const Where& where);
+  const Value* merge_lines(const std::vector<MergeDef>& defs, const Where& where);
+  const Value* merge_list(const Type& type, const std::vector<MergeDef>& defs, const Where& where);
+  const Value* merge_attrs(const Type& elem, const std::vector<MergeDef>& defs, const Where& where);
+  const Value* merge_anything(const std::vector<MergeDef>& defs, const Where& where);
+  const Value* merge_submodule(const OptionTree& options, const std::vector<MergeDef>& defs, const Where& where);
+  const Value* check_scalar(const Type& type, const Value* v, const MergeDef& d, const Where& where);
+  void no_rest(const Type& type, const MergeDef& d, const Where& where);
+  [[noreturn]] void type_error(const Type& type, const Value* v, const MergeDef& d, const Where& where,
                                std::string detail = {});
   [[noreturn]] void conflict(const std::vector<MergeDef>& defs, const std::vector<const Value*>& values,
-                             const std::string& where);
+                             const Where& where);
   SourcePos value_pos(const Value* v, const MergeDef& d) const;
 
   Arena& arena_;

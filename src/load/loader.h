@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "load/module.h"
@@ -34,6 +35,8 @@ LoadedModules load_modules(const std::vector<ModuleRoot>& roots, SourceFiles& fi
 
 // A module path as written → the file to read: a directory means its
 // default.toml. Returns the canonical path, or empty when there is no file.
-std::string resolve_module_path(const std::string& path);
+// `cache` (optional) remembers canonical directories between calls.
+using DirCache = std::unordered_map<std::string, std::string>;
+std::string resolve_module_path(const std::string& path, DirCache* cache = nullptr);
 
 }  // namespace sc

@@ -30,7 +30,7 @@ void write_json(std::string& out, const Value* v, JsonStyle style, int depth) {
     case ValueKind::Bool: out += v->boolean ? "true" : "false"; break;
     case ValueKind::Int:
     case ValueKind::Float: out += format_number(v); break;
-    case ValueKind::String: out += json_quote(v->str()); break;
+    case ValueKind::String: append_json_quoted(out, v->str()); break;
     case ValueKind::List:
       if (v->list.size == 0) {
         out += "[]";
@@ -54,7 +54,7 @@ void write_json(std::string& out, const Value* v, JsonStyle style, int depth) {
       for (uint32_t i = 0; i < v->table.size; ++i) {
         if (i) out += ',';
         newline(out, style, depth + 1);
-        out += json_quote(v->table.entries[i].key);
+        append_json_quoted(out, v->table.entries[i].key);
         out += style.pretty ? ": " : ":";
         write_json(out, v->table.entries[i].value, style, depth + 1);
       }

@@ -53,7 +53,12 @@ bool is_bare_key(std::string_view s) {
 
 std::string json_quote(std::string_view s) {
   std::string out;
-  out.reserve(s.size() + 2);
+  append_json_quoted(out, s);
+  return out;
+}
+
+void append_json_quoted(std::string& out, std::string_view s) {
+  out.reserve(out.size() + s.size() + 2);
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
@@ -73,7 +78,6 @@ std::string json_quote(std::string_view s) {
     }
   }
   out += '"';
-  return out;
 }
 
 std::string quote_segment(std::string_view s) { return is_bare_key(s) ? std::string(s) : json_quote(s); }

@@ -33,6 +33,7 @@ std::string join_path(const Range& segments) {
 
 // A string as a JSON string literal (with quotes).
 std::string json_quote(std::string_view s);
+void append_json_quoted(std::string& out, std::string_view s);
 
 // "a, b or c"
 std::string list_words(const std::vector<std::string>& words, std::string_view last_joiner = " or ");
