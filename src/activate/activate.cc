@@ -54,13 +54,14 @@ class Activator {
     link_etc(plan);
     phase("etc");
     run_hooks(plan);
+    install_deferred();
     phase("hooks");
     activate_homes(plan);
     phase("homes");
     Profiles profiles(root_, false);
     profiles.set_current("system", number_);
     Fd run = open_dir_beneath(root_.fd(), "run/sysconf", true, 0755);
-    symlink_at(run.get(), "current-system", Store::runtime_path(to_.object));
+    ensure_symlink_at(run.get(), "current-system", Store::runtime_path(to_.object));
     phase("profile");
     remove_packages(plan);
     clear_journal(root_);
@@ -113,7 +114,7 @@ class Activator {
   void link_etc(const Plan& plan) {
     Fd etc = open_dir_beneath(root_.fd(), "etc", true, 0755);
     // One pointer flips every linked file at once.
-    symlink_at(etc.get(), "static", "../" + Root::relative(Store::runtime_path(to_.object)) + "/etc");
+    ensure_symlink_at(etc.get(), "static", "../" + Root::relative(Store::runtime_path(to_.object)) + "/etc");
     fault_point("phase:static");
     Fd store = open_dir_beneath(root_.fd(), Root::relative(kStoreDir), false);
     BackupRecord backups = read_backups(root_);
@@ -134,6 +135,7 @@ class Activator {
           case FileOp::Keep: break;
           case FileOp::LeaveEdited:
           case FileOp::LeaveGone: say(fmt::format("{}: {}", step.path, step.note)); break;
+          case FileOp::Blocked: failed(fmt::format("{}: {}", step.path, step.note)); break;
           case FileOp::Remove: {
             if (!is_as_activated(root_.fd(), rel, *step.old, false, "")) {
               say(fmt::format("{}: changed by hand; left alone", step.path));
@@ -154,6 +156,9 @@ class Activator {
           case FileOp::Backup: {
             Fd dir = open_dir_beneath(root_.fd(), parent, true, 0755);
             FileStat st = stat_at(dir.get(), name);
+            // A directory sysconf made for old files: empty now that they are gone.
+            if (step.replaces_old && st.type == FileStat::Type::Dir && remove_empty_dirs(dir.get(), name))
+              st = stat_at(dir.get(), name);
             bool ours = st.type == FileStat::Type::Missing || is_as_activated(root_.fd(), rel, *step.entry, false, "") ||
                         (step.old && is_as_activated(root_.fd(), rel, *step.old, false, ""));
             if (!ours) {
@@ -163,7 +168,7 @@ class Activator {
               write_backups(root_, backups);
               say(fmt::format("{}: not managed by sysconf; moved to {}", step.path, backup));
             }
-            install(dir.get(), name, *step.entry, store.get());
+            if (!install(dir.get(), name, *step.entry, store.get())) deferred_.push_back(&step);
             break;
           }
         }
@@ -176,25 +181,44 @@ class Activator {
     if (backups_changed) write_backups(root_, backups);
   }
 
-  void install(int dir, const std::string& name, const ManifestFile& entry, int store) {
+  // Writes one entry. Returns false, writing nothing, when a copy's owner
+  // does not exist yet: users and groups are made by the sysusers hook,
+  // which runs after the files it reads are in place.
+  bool install(int dir, const std::string& name, const ManifestFile& entry, int store) {
     if (entry.type == "symlink") {
-      symlink_at(dir, name, entry.target);
-      return;
+      ensure_symlink_at(dir, name, entry.target);
+      return true;
     }
     if (entry.type == "file" && entry.mode == "symlink") {
-      symlink_at(dir, name, static_link_target(entry.path));
-      return;
+      ensure_symlink_at(dir, name, static_link_target(entry.path));
+      return true;
     }
     // A copy: with its own mode and owner, or a secret.
     auto user = find_user(root_, entry.user);
     auto group = find_group(root_, entry.group);
-    if (!user || !group)
-      throw FsError(fmt::format("no {} `{}` in {}/etc/{}", user ? "group" : "user", user ? entry.group : entry.user,
-                                root_.is_live() ? "" : root_.path(), user ? "group" : "passwd"),
-                    ENOENT);
+    if (!user || !group) return false;
     std::string content = entry.type == "secret" ? root_.read_inside(entry.secret) : read_file_at(store, entry.object);
     mode_t mode = static_cast<mode_t>(std::stoul(entry.mode, nullptr, 8));
     write_file_at(dir, name, content, mode, user->uid, *group);
+    return true;
+  }
+
+  // Copies whose owner the hooks had to create first.
+  void install_deferred() {
+    if (deferred_.empty()) return;
+    Fd store = open_dir_beneath(root_.fd(), Root::relative(kStoreDir), false);
+    for (const FileStep* step : deferred_) {
+      auto [parent, name] = split_parent(Root::relative(step->path));
+      Fd dir = open_dir_beneath(root_.fd(), parent, true, 0755);
+      if (!install(dir.get(), name, *step->entry, store.get())) {
+        const ManifestFile& e = *step->entry;
+        bool user_known = find_user(root_, e.user).has_value();
+        failed(fmt::format("{}: not written: there is no {} `{}` (declare it in users.{})", step->path,
+                           user_known ? "group" : "user", user_known ? e.group : e.user,
+                           user_known ? "groups" : "users"));
+      }
+    }
+    deferred_.clear();
   }
 
   void run_hooks(const Plan& plan) {
@@ -224,7 +248,7 @@ class Activator {
         continue;
       }
       std::string profile = "home-" + home.user;
-      profiles.set_current(profile, profiles.add(profile, home.to->generation));
+      profiles.set_current(profile, profiles.add(profile, home.to->generation, true));
       HomeOutcome outcome = activate_home(root_, home, *account, backups, root_.is_live());
       for (auto& m : outcome.messages) say(m);
       for (auto& e : outcome.errors) failed(e);
@@ -241,6 +265,7 @@ class Activator {
   ActivationReport& report_;
   Journal journal_;
   int number_ = 0;
+  std::vector<const FileStep*> deferred_;
 };
 
 }  // namespace

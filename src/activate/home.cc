@@ -44,6 +44,7 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
         case FileOp::Keep: break;
         case FileOp::LeaveEdited:
         case FileOp::LeaveGone: report.line('M', fmt::format("~{}/{}: {}", plan.user, step.path, step.note)); break;
+        case FileOp::Blocked: report.line('E', fmt::format("~{}/{}: {}", plan.user, step.path, step.note)); break;
         case FileOp::Remove: {
           Fd dir = open_dir_beneath(home, parent, false);
           if (!is_as_activated(home, step.path, *step.old, true, plan.user)) {
@@ -63,6 +64,8 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
         case FileOp::Backup: {
           Fd dir = open_dir_beneath(home, parent, true, 0755);
           FileStat st = stat_at(dir.get(), name);
+          if (step.replaces_old && st.type == FileStat::Type::Dir && remove_empty_dirs(dir.get(), name))
+            st = stat_at(dir.get(), name);
           bool ours = st.type == FileStat::Type::Missing || is_as_activated(home, step.path, *step.entry, true, plan.user) ||
                       (step.old && is_as_activated(home, step.path, *step.old, true, plan.user));
           if (!ours) {
@@ -72,7 +75,7 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
             report.line('M', fmt::format("~{}/{}: not managed by sysconf; moved to {}", plan.user, step.path, backup));
           }
           const ManifestFile& e = *step.entry;
-          symlink_at(dir.get(), name, e.type == "symlink" ? e.target : home_link_target(plan.user, step.path));
+          ensure_symlink_at(dir.get(), name, e.type == "symlink" ? e.target : home_link_target(plan.user, step.path));
           bool changed = !step.old || step.old->object != e.object || step.old->target != e.target;
           if (changed && !e.on_change.empty()) {
             if (run_on_change) {

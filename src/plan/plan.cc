@@ -5,6 +5,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <algorithm>
 #include <set>
 
@@ -120,6 +122,22 @@ class Planner {
       FileStat st = inspect(base, rel, parent_ok, bad_parent);
       FileStep step{FileOp::Create, entry.path, &entry, old, ""};
       if (!parent_ok) {
+        // A parent that is an old entry of ours, dropped now, is removed first.
+        std::string blocker = blocking_parent(base, rel);
+        std::string blocker_path = home ? blocker : "/" + blocker;
+        const ManifestFile* blocking_old = find(from, blocker_path);
+        if (!blocker.empty() && blocking_old && !find(&to, blocker_path) &&
+            is_as_activated(base, blocker, *blocking_old, home, user)) {
+          step.op = FileOp::Create;
+          steps.push_back(std::move(step));
+          continue;
+        }
+        if (home) {
+          step.op = FileOp::Blocked;
+          step.note = bad_parent + "; not written";
+          steps.push_back(std::move(step));
+          continue;
+        }
         diags_.error(fmt::format("cannot manage {}{}: {}", where, entry.path, bad_parent), SourcePos{},
                      "replace the symlink by a directory, or stop managing this file");
         continue;
@@ -134,6 +152,10 @@ class Planner {
         step.op = (old && old->same_content(entry)) ? FileOp::Keep : FileOp::Update;
       } else if (as_old) {
         step.op = FileOp::Update;
+      } else if (st.type == FileStat::Type::Dir && from && only_old_entries(base, rel, *from, to, home, user)) {
+        // A directory sysconf made for files it no longer manages.
+        step.op = FileOp::Update;
+        step.replaces_old = true;
       } else if (old) {
         step.op = FileOp::LeaveEdited;
         step.note = "changed by hand since sysconf wrote it; left alone";
@@ -166,8 +188,49 @@ class Planner {
         }
       }
     }
-    std::sort(steps.begin(), steps.end(), [](const FileStep& a, const FileStep& b) { return a.path < b.path; });
+    // Removals first, deepest first, so that a path changing kind (x/y to x)
+    // is free before it is written; then everything else by path.
+    std::sort(steps.begin(), steps.end(), [](const FileStep& a, const FileStep& b) {
+      bool ra = a.op == FileOp::Remove || a.op == FileOp::LeaveGone;
+      bool rb = b.op == FileOp::Remove || b.op == FileOp::LeaveGone;
+      if (ra != rb) return ra;
+      return ra ? a.path > b.path : a.path < b.path;
+    });
     return steps;
+  }
+
+  // Whether the directory at `rel` holds nothing but old entries of ours that
+  // the new generation drops (and empty directories).
+  bool only_old_entries(int base, const std::string& rel, const std::vector<ManifestFile>& from,
+                        const std::vector<ManifestFile>& to, bool home, const std::string& user) {
+    Fd dir;
+    try {
+      dir = open_dir_beneath(base, rel, false);
+    } catch (const FsError&) {
+      return false;
+    }
+    DIR* d = fdopendir(dup(dir.get()));
+    if (!d) return false;
+    std::vector<std::string> children;
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n != "." && n != "..") children.push_back(n);
+    }
+    closedir(d);
+    for (const std::string& child : children) {
+      std::string child_rel = rel + "/" + child;
+      FileStat st = stat_at(dir.get(), child);
+      if (st.type == FileStat::Type::Dir) {
+        if (!only_old_entries(base, child_rel, from, to, home, user)) return false;
+        continue;
+      }
+      std::string path = home ? child_rel : "/" + child_rel;
+      auto is_path = [&](const ManifestFile& f) { return f.path == path; };
+      auto old = std::find_if(from.begin(), from.end(), is_path);
+      if (old == from.end() || std::any_of(to.begin(), to.end(), is_path)) return false;
+      if (!is_as_activated(base, child_rel, *old, home, user)) return false;
+    }
+    return true;
   }
 
   void check_secret(const ManifestFile& entry) {
@@ -262,6 +325,7 @@ const char* op_symbol(FileOp op) {
     case FileOp::Backup: return "!";
     case FileOp::LeaveEdited:
     case FileOp::LeaveGone: return "?";
+    case FileOp::Blocked: return "x";
   }
   return " ";
 }
@@ -275,12 +339,13 @@ const char* op_name(FileOp op) {
     case FileOp::Backup: return "backup";
     case FileOp::LeaveEdited: return "leave-edited";
     case FileOp::LeaveGone: return "leave-gone";
+    case FileOp::Blocked: return "blocked";
   }
   return "";
 }
 
 void describe_steps(std::string& out, const std::vector<FileStep>& steps, const std::string& title) {
-  size_t counts[7] = {};
+  size_t counts[8] = {};
   for (const FileStep& s : steps) counts[static_cast<int>(s.op)]++;
   out += fmt::format("{}: {} created, {} updated, {} removed, {} unchanged\n", title, counts[0], counts[1], counts[3],
                      counts[2]);

@@ -23,6 +23,7 @@ enum class FileOp {
   Backup,     // something that is not ours is in the way: move it aside, then write
   LeaveEdited,  // ours once, edited by hand since: left alone and reported
   LeaveGone,    // dropped, but edited by hand: left alone and reported
+  Blocked,      // in a home, a parent is a symlink or a file: not written, reported as a failure
 };
 
 struct FileStep {
@@ -30,7 +31,11 @@ struct FileStep {
   std::string path;            // /etc/x, or relative to a home
   const ManifestFile* entry = nullptr;  // the new entry (null for Remove/LeaveGone)
   const ManifestFile* old = nullptr;    // the old entry, if any
-  std::string note;            // why, for Backup and Leave*
+  std::string note;            // why, for Backup, Leave* and Blocked
+  // What is there is sysconf's own entry of another kind (a directory it
+  // made for old files, or an old file where a directory is needed): it is
+  // removed with the old entries, before anything is written.
+  bool replaces_old = false;
 };
 
 struct HomePlan {

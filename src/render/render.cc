@@ -319,6 +319,7 @@ class Renderer {
       add_generated(etc, defined_by, "/etc/sysusers.d/sysconf.conf", sysusers_file(out.users, out.groups));
       add_generated(etc, defined_by, "/etc/tmpfiles.d/sysconf-homes.conf", home_tmpfiles_file(out.users));
     }
+    no_file_inside_file(etc, defined_by);
     for (auto& [path, file] : etc) out.etc.push_back(std::move(file));
     std::set<std::string> packages;
     for (const std::string& p : string_list(value(system, {"environment", "systemPackages"}))) packages.insert(p);
@@ -333,6 +334,7 @@ class Renderer {
       std::map<std::string, std::string> home_defined_by;
       file_entries(eval, {"home", "file"}, "", true, files, home_defined_by);
       file_entries(eval, {"xdg", "configFile"}, ".config/", true, files, home_defined_by);
+      no_file_inside_file(files, home_defined_by);
       for (auto& [path, file] : files) home.files.push_back(std::move(file));
       home.packages = string_list(value(eval, {"home", "packages"}));
       for (const std::string& p : home.packages) packages.insert(p);
@@ -344,6 +346,22 @@ class Renderer {
   }
 
  private:
+  // `a` and `a/b` cannot both be files.
+  void no_file_inside_file(const std::map<std::string, RenderedFile>& files,
+                           const std::map<std::string, std::string>& defined_by) {
+    for (const auto& [path, file] : files) {
+      auto inside = files.lower_bound(path + "/");
+      if (inside != files.end() && inside->first.rfind(path + "/", 0) == 0) {
+        auto by = [&](const std::string& p) {
+          auto it = defined_by.find(p);
+          return it == defined_by.end() ? p : it->second;
+        };
+        error(fmt::format("{} is a file, so {} cannot be inside it", path, inside->first), SourcePos{},
+              fmt::format("`{}` and `{}` cannot both be defined", by(path), by(inside->first)));
+      }
+    }
+  }
+
   void add_generated(std::map<std::string, RenderedFile>& etc, std::map<std::string, std::string>& defined_by,
                      const std::string& path, std::string content) {
     if (defined_by.count(path)) {

@@ -78,16 +78,19 @@ std::optional<int> Profiles::current(const std::string& profile) const {
   return link_number(readlink_at(dir_.get(), profile), profile);
 }
 
-int Profiles::add(const std::string& profile, const std::string& object) {
+int Profiles::add(const std::string& profile, const std::string& object, bool reuse_any) {
   auto all = list(profile);
   if (!all.empty() && all.back().object == object) return all.back().number;
+  if (reuse_any)
+    for (const auto& g : all)
+      if (g.object == object) return g.number;
   int number = all.empty() ? 1 : all.back().number + 1;
   symlink_at(dir_.get(), link_name(profile, number), "../store/" + object);
   return number;
 }
 
 void Profiles::set_current(const std::string& profile, int number) {
-  symlink_at(dir_.get(), profile, link_name(profile, number));
+  ensure_symlink_at(dir_.get(), profile, link_name(profile, number));
 }
 
 void Profiles::remove(const std::string& profile, int number) { unlink_at(dir_.get(), link_name(profile, number)); }

@@ -28,9 +28,10 @@ class Profiles {
   std::vector<ProfileGeneration> list(const std::string& profile) const;  // by number
   std::optional<int> current(const std::string& profile) const;
   std::optional<ProfileGeneration> get(const std::string& profile, int number) const;
-  // Adds generation N+1 pointing at `object`, unless the newest already does;
-  // returns the number. Does not make it current.
-  int add(const std::string& profile, const std::string& object);
+  // Adds generation N+1 pointing at `object`, unless the newest already does
+  // (with `reuse_any`: unless any does); returns the number. Does not make it
+  // current.
+  int add(const std::string& profile, const std::string& object, bool reuse_any = false);
   // Atomically points `profile` at generation `number`.
   void set_current(const std::string& profile, int number);
   void remove(const std::string& profile, int number);

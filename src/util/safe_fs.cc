@@ -222,6 +222,54 @@ void symlink_at(int dir, const std::string& name, const std::string& target) {
   fsync_dir(dir);
 }
 
+bool ensure_symlink_at(int dir, const std::string& name, const std::string& target) {
+  if (stat_at(dir, name).type == FileStat::Type::Symlink && readlink_at(dir, name) == target) return false;
+  symlink_at(dir, name, target);
+  return true;
+}
+
+bool remove_empty_dirs(int dir, const std::string& name) {
+  int fd = openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  Fd sub(fd);
+  std::vector<std::string> children;
+  if (DIR* d = fdopendir(dup(sub.get()))) {
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n != "." && n != "..") children.push_back(n);
+    }
+    closedir(d);
+  }
+  bool empty = true;
+  for (const std::string& child : children)
+    if (stat_at(sub.get(), child).type != FileStat::Type::Dir || !remove_empty_dirs(sub.get(), child)) empty = false;
+  if (!empty) return false;
+  fault_write();
+  if (unlinkat(dir, name.c_str(), AT_REMOVEDIR) != 0) return false;
+  fsync_dir(dir);
+  return true;
+}
+
+std::string blocking_parent(int base, std::string_view rel) {
+  auto [parent, name] = split_parent(rel);
+  size_t start = 0;
+  int current = base;
+  Fd holder;
+  while (start < parent.size()) {
+    size_t end = parent.find('/', start);
+    if (end == std::string::npos) end = parent.size();
+    std::string part = parent.substr(start, end - start);
+    FileStat st = stat_at(current, part);
+    if (st.type == FileStat::Type::Missing) return "";
+    if (st.type != FileStat::Type::Dir) return parent.substr(0, end);
+    holder = Fd(openat(current, part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!holder.valid()) return parent.substr(0, end);
+    current = holder.get();
+    start = end + 1;
+  }
+  return "";
+}
+
 bool rename_noreplace(int dir, const std::string& from, const std::string& to) {
   fault_write();
   if (syscall(SYS_renameat2, dir, from.c_str(), dir, to.c_str(), RENAME_NOREPLACE) != 0) {

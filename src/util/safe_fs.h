@@ -77,6 +77,15 @@ void write_file_at(int dir, const std::string& name, std::string_view data, mode
 void write_file_unsynced_at(int dir, const std::string& name, std::string_view data, mode_t mode);
 // Atomically replaces `name` in `dir` by a symlink to `target`.
 void symlink_at(int dir, const std::string& name, const std::string& target);
+// The same, but writes nothing when `name` already is that symlink (an
+// unchanged switch replaces no pointer). Returns whether it wrote.
+bool ensure_symlink_at(int dir, const std::string& name, const std::string& target);
+// Removes the directory `name` in `dir` and the empty directories below it;
+// returns false, leaving what it could not remove, if anything else is there.
+bool remove_empty_dirs(int dir, const std::string& name);
+// The first parent of `rel` below `base` that exists but is not a directory
+// (a symlink, a file), or "" when every existing parent is a directory.
+std::string blocking_parent(int base, std::string_view rel);
 // Renames without replacing; false if `to` exists.
 bool rename_noreplace(int dir, const std::string& from, const std::string& to);
 void unlink_at(int dir, const std::string& name, bool directory = false);
