@@ -1,6 +1,7 @@
 #include "activate/activate.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include <fmt/format.h>
@@ -249,7 +250,10 @@ class Activator {
       }
       std::string profile = "home-" + home.user;
       profiles.set_current(profile, profiles.add(profile, home.to->generation, true));
-      HomeOutcome outcome = activate_home(root_, home, *account, backups, root_.is_live());
+      // onChange runs only on the live system (or when a test asks for it).
+      const char* test_run = std::getenv("SYSCONF_TEST_RUN_ON_CHANGE");
+      bool run_on_change = root_.is_live() || (test_run && *test_run == '1');
+      HomeOutcome outcome = activate_home(root_, home, *account, backups, run_on_change);
       for (auto& m : outcome.messages) say(m);
       for (auto& e : outcome.errors) failed(e);
       for (auto& [key, name] : outcome.new_backups) backups[key] = name;

@@ -421,9 +421,11 @@ SourcePos Evaluation::definition_site(const std::vector<std::string>& path) cons
   size_t best_depth = 0;
   for (const MergeDef& d : defs_[node->option->id]) {
     // The definition that names the most of the remaining path.
+    // It defines the path if one of the two is a prefix of the other.
     size_t depth = 0;
-    while (depth < d.rest_size && i + depth < path.size() && d.rest[depth] == path[i + depth]) ++depth;
-    if (depth < d.rest_size) continue;
+    size_t common = std::min<size_t>(d.rest_size, path.size() - i);
+    while (depth < common && d.rest[depth] == path[i + depth]) ++depth;
+    if (depth < common) continue;
     if (depth + 1 > best_depth) {
       best = d.pos;
       best_depth = depth + 1;

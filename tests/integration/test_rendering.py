@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""What lands on disk for every kind of file entry: text, source (with its
+executable bit), template (with os.*, user.* and filters), format + settings
+(ini, keyvalue, json, toml, yaml, re-parsed here), direct symlinks, copies with
+a mode, and a home file's onChange. Runs the real binary under a scratch root.
+
+Usage: test_rendering.py SYSCONF_BINARY
+"""
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import tomllib
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sysconf_harness as h  # noqa: E402
+
+HOST = """
+[config]
+networking.hostName = "testhost"
+users.users.craig = { isNormalUser = true, description = "Craig" }
+home-manager.users.craig.modules = ["../../home/default.toml"]
+environment.etc."plain.txt".text = "plain\\n"
+environment.etc."tool.sh".source = "../../files/tool.sh"
+environment.etc."greeting".template = "../../files/greeting.tmpl"
+environment.etc."app/app.ini" = { format = "ini", settings = { main = { level = 3, name = "x y" }, top = "t" } }
+environment.etc."app/env" = { format = "keyvalue", settings = { EDITOR = "nvim", GREETING = "hello world" } }
+environment.etc."app/app.json" = { format = "json", settings = { list = [1, 2], nested = { a = true } } }
+environment.etc."app/app.toml" = { format = "toml", settings = { title = "t", section = { n = 1 } } }
+environment.etc."app/app.yaml" = { format = "yaml", settings = { items = ["a", "b"], n = 2 } }
+environment.etc."zone".symlink = "/usr/share/zoneinfo/UTC"
+environment.etc."private.conf" = { text = "secret-ish\\n", mode = "0640", group = "craig" }
+"""
+
+HOME = """
+[config]
+home.file.".bashrc".text = "export A=1\\n"
+xdg.configFile."kitty/kitty.conf".template = "../files/kitty.tmpl"
+xdg.configFile."app/settings.json" = { format = "json", settings = { host = "{{ os.networking.hostName }}" } }
+home.file.".local/bin/hello" = { source = "../files/hello.sh", onChange = "echo changed >> .onchange-log" }
+"""
+
+
+class TestRendering(unittest.TestCase):
+    def setUp(self):
+        self.scratch = tempfile.mkdtemp(prefix="sysconf-render-")
+        self.tree = os.path.join(self.scratch, "tree")
+        h.make_tree(self.tree, "t", HOST, HOME)
+        h.write(os.path.join(self.tree, "files", "tool.sh"), "#!/bin/sh\necho tool\n", mode=0o755)
+        h.write(os.path.join(self.tree, "files", "greeting.tmpl"),
+                "Hello from {{ networking.hostName | upper }}; users: {{ users.users.craig.description }}\n"
+                "{{ '{{' }} literal }}\n")
+        h.write(os.path.join(self.tree, "files", "kitty.tmpl"),
+                "# for {{ user.name }} in {{ user.home }} on {{ os.networking.hostName }}\nfont_size 11\n")
+        h.write(os.path.join(self.tree, "files", "hello.sh"), "#!/bin/sh\necho hello\n", mode=0o755)
+        self.root = h.make_root(self.scratch)
+
+    def tearDown(self):
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def switch(self, env=None):
+        r = h.run(self.tree, self.root, "t", "switch", env=env)
+        self.assertEqual(r.returncode, 0, h.describe(r))
+        return r
+
+    def etc(self, name):
+        return h.read_in_root(self.root, "/etc/" + name)
+
+    def test_every_kind_of_entry(self):
+        self.switch(env={"SYSCONF_TEST_RUN_ON_CHANGE": "1"})
+        self.assertEqual(self.etc("plain.txt"), b"plain\n")
+        self.assertEqual(self.etc("tool.sh"), b"#!/bin/sh\necho tool\n")
+        tool = h.resolve_in_root(self.root, "/etc/tool.sh")
+        self.assertEqual(os.stat(tool).st_mode & 0o777, 0o555, "a source's executable bit is kept")
+        self.assertEqual(self.etc("greeting"), b"Hello from TESTHOST; users: Craig\n{{ literal }}\n")
+        self.assertEqual(self.etc("app/app.ini"), b"top=t\n\n[main]\nlevel=3\nname=x y\n")
+        self.assertEqual(self.etc("app/env"), b'EDITOR=nvim\nGREETING="hello world"\n')
+        self.assertEqual(json.loads(self.etc("app/app.json")), {"list": [1, 2], "nested": {"a": True}})
+        self.assertEqual(tomllib.loads(self.etc("app/app.toml").decode()), {"title": "t", "section": {"n": 1}})
+        yaml = self.etc("app/app.yaml").decode()
+        self.assertIn("n: 2", yaml)
+        self.assertIn("items:", yaml)
+        self.assertEqual(os.readlink(os.path.join(self.root, "etc/zone")), "/usr/share/zoneinfo/UTC")
+        private = os.path.join(self.root, "etc/private.conf")
+        st = os.lstat(private)
+        self.assertTrue(os.path.isfile(private) and not os.path.islink(private), "a mode makes a copy")
+        self.assertEqual(st.st_mode & 0o777, 0o640)
+        self.assertEqual(st.st_gid, h.group_id(self.root, "craig"))
+        with open(private, "rb") as f:
+            self.assertEqual(f.read(), b"secret-ish\n")
+        # The home.
+        self.assertEqual(h.read_in_root(self.root, "/home/craig/.config/kitty/kitty.conf"),
+                         b"# for craig in /home/craig on testhost\nfont_size 11\n")
+        self.assertEqual(json.loads(h.read_in_root(self.root, "/home/craig/.config/app/settings.json")),
+                         {"host": "testhost"})
+        hello = h.resolve_in_root(self.root, "/home/craig/.local/bin/hello")
+        self.assertEqual(os.stat(hello).st_mode & 0o777, 0o555)
+        log = os.path.join(self.root, "home/craig/.onchange-log")
+        with open(log) as f:
+            self.assertEqual(f.read(), "changed\n", "onChange ran once, in the home")
+        self.assertEqual(os.stat(log).st_uid, h.passwd_ids(self.root, "craig")[0], "onChange ran as the user")
+        # onChange runs again only when the file changes.
+        self.switch(env={"SYSCONF_TEST_RUN_ON_CHANGE": "1"})
+        with open(log) as f:
+            self.assertEqual(f.read(), "changed\n")
+        h.write(os.path.join(self.tree, "files", "hello.sh"), "#!/bin/sh\necho hello again\n", mode=0o755)
+        self.switch(env={"SYSCONF_TEST_RUN_ON_CHANGE": "1"})
+        with open(log) as f:
+            self.assertEqual(f.read(), "changed\nchanged\n")
+
+    def test_template_error_names_the_template_file(self):
+        h.write(os.path.join(self.tree, "files", "greeting.tmpl"), "line one\nhost {{ networking.hostNam }}\n")
+        r = h.run(self.tree, self.root, "t", "switch")
+        self.assertEqual(r.returncode, 1, h.describe(r))
+        self.assertIn("files/greeting.tmpl:2:6", r.stderr)
+        self.assertIn("did you mean `networking.hostName`?", r.stderr)
+        written = [os.path.relpath(os.path.join(d, f), self.root) for d, _, fs in os.walk(self.root) for f in fs]
+        self.assertEqual(written, ["var/lib/sysconf/lock"], "nothing but the lock was written")
+
+    def test_missing_source_is_an_error_at_its_definition(self):
+        os.remove(os.path.join(self.tree, "files", "tool.sh"))
+        r = h.run(self.tree, self.root, "t", "build")
+        self.assertEqual(r.returncode, 1, h.describe(r))
+        self.assertIn("cannot read `files/tool.sh`", r.stderr)
+        self.assertIn("hosts/t/default.toml:", r.stderr)
+
+
+if __name__ == "__main__":
+    h.set_binary(os.environ.get("SYSCONF") or sys.argv.pop(1))
+    unittest.main(verbosity=2)
