@@ -408,6 +408,16 @@ const Value* Evaluation::subtree(const OptionNode* node, SourcePos site) {
   return make::table(arena_, entries.data(), entries.size());
 }
 
+bool Evaluation::declares(const std::vector<std::string>& path) const {
+  const OptionTree& tree = decls_.tree;
+  const OptionNode* node = tree.root();
+  for (const std::string& segment : path) {
+    node = tree.child(node, segment);
+    if (!node) return false;
+  }
+  return node->option != nullptr;
+}
+
 SourcePos Evaluation::definition_site(const std::vector<std::string>& path) const {
   const OptionTree& tree = decls_.tree;
   const OptionNode* node = tree.root();

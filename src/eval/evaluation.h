@@ -76,6 +76,10 @@ class Evaluation : public Interpolator {
   // errors found after evaluation, when rendering.
   SourcePos definition_site(const std::vector<std::string>& path) const;
 
+  // Whether `path` names a declared option (reading it is then never an
+  // unknown-option error).
+  bool declares(const std::vector<std::string>& path) const;
+
   const Declarations& declarations() const { return decls_; }
   const std::vector<Module>& modules() const { return modules_; }
   Arena& arena() { return arena_; }

@@ -30,6 +30,29 @@ std::string show_value(const Value* v) {
 
 Where child(const Where& parent, std::string_view key) { return Where{Where::Kind::Key, &parent, key, 0}; }
 
+// `d` one level down its own path: the definition of the element rest[0].
+MergeDef below(const MergeDef& d) {
+  MergeDef e = d;
+  e.rest = d.rest + 1;
+  e.rest_size = d.rest_size - 1;
+  if (d.rest_pos) e.rest_pos = d.rest_pos + 1;
+  return e;
+}
+
+// The definition of one entry of a table that `d` defines as a whole. Its
+// priority is plain: `d`'s own priority was used at the level above.
+MergeDef entry_of(const MergeDef& d, const TableEntry& entry) {
+  MergeDef e = d;
+  e.value = entry.value;
+  e.rest = nullptr;
+  e.rest_size = 0;
+  e.rest_pos = nullptr;
+  e.priority = kPriorityNormal;
+  e.order = kOrderDefault;
+  e.pos = SourcePos{d.pos.file, entry.pos.line, entry.pos.column};
+  return e;
+}
+
 }  // namespace
 
 std::string Where::str() const {
@@ -275,26 +298,11 @@ const Value* Merger::merge_element(const Type& type, std::vector<MergeDef> defs,
   std::vector<MergeDef> key_defs;
   for (const MergeDef& d : defs) {
     if (d.rest_size > 0) {
-      if (d.rest[0] != key) continue;
-      MergeDef e = d;
-      e.rest = d.rest + 1;
-      e.rest_size = d.rest_size - 1;
-      if (d.rest_pos) e.rest_pos = d.rest_pos + 1;
-      key_defs.push_back(e);
+      if (d.rest[0] == key) key_defs.push_back(below(d));
       continue;
     }
     if (d.value->kind != ValueKind::Table) type_error(type, d.value, d, where);
-    if (const TableEntry* e = d.value->find(key)) {
-      MergeDef ed = d;
-      ed.value = e->value;
-      ed.rest = nullptr;
-      ed.rest_size = 0;
-      ed.priority = 100;
-      ed.order = 1000;
-      ed.pos = SourcePos{d.pos.file, e->pos.line, e->pos.column};
-      ed.rest_pos = nullptr;
-      key_defs.push_back(ed);
-    }
+    if (const TableEntry* e = d.value->find(key)) key_defs.push_back(entry_of(d, *e));
   }
   if (key_defs.empty()) return nullptr;
   return merge(*type.elem, std::move(key_defs), child(where, key));
@@ -414,11 +422,7 @@ const Value* Merger::merge_attrs(const Type& elem, const std::vector<MergeDef>& 
   std::map<std::string_view, std::vector<MergeDef>> per_key;
   for (const MergeDef& d : defs) {
     if (d.rest_size > 0) {
-      MergeDef e = d;
-      e.rest = d.rest + 1;
-      e.rest_size = d.rest_size - 1;
-      if (d.rest_pos) e.rest_pos = d.rest_pos + 1;
-      per_key[d.rest[0]].push_back(e);
+      per_key[d.rest[0]].push_back(below(d));
       continue;
     }
     const Value* v = d.value;
@@ -427,17 +431,7 @@ const Value* Merger::merge_attrs(const Type& elem, const std::vector<MergeDef>& 
       shown.elem = &elem;
       type_error(shown, v, d, where);
     }
-    for (auto e = v->begin_entries(); e != v->end_entries(); ++e) {
-      MergeDef ed = d;
-      ed.value = e->value;
-      ed.rest = nullptr;
-      ed.rest_size = 0;
-      ed.priority = 100;
-      ed.order = 1000;
-      ed.pos = SourcePos{d.pos.file, e->pos.line, e->pos.column};
-      ed.rest_pos = nullptr;
-      per_key[e->key].push_back(ed);
-    }
+    for (auto e = v->begin_entries(); e != v->end_entries(); ++e) per_key[e->key].push_back(entry_of(d, *e));
   }
   std::vector<TableEntry> entries;
   entries.reserve(per_key.size());

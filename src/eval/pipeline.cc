@@ -7,17 +7,6 @@
 namespace sc {
 
 namespace {
-// Whether `path` is a declared option (so reading it cannot be an unknown-option error).
-bool declares(const Evaluation& eval, const std::vector<std::string>& path) {
-  const OptionTree& tree = eval.declarations().tree;
-  const OptionNode* node = tree.root();
-  for (const std::string& segment : path) {
-    node = tree.child(node, segment);
-    if (!node) return false;
-  }
-  return node->option != nullptr;
-}
-
 double millis_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
@@ -53,14 +42,14 @@ HostEvaluation prepare_host(const HostSpec& host, SourceFiles& files, Diagnostic
   if (!with_homes || !out.system->ok) return out;
 
   Evaluation& os = *out.system->eval;
-  if (!declares(os, {"home-manager", "users"})) return out;
+  if (!os.declares({"home-manager", "users"})) return out;
   auto users = os.lookup({"home-manager", "users"});
   if (users.status != Evaluation::Status::Value || !users.value->is_table()) return out;
   for (auto e = users.value->begin_entries(); e != users.value->end_entries(); ++e) {
     HomeEvaluation home;
     home.user.name = std::string(e->key);
     home.user.home = "/home/" + home.user.name;
-    if (declares(os, {"users", "users"})) {
+    if (os.declares({"users", "users"})) {
       auto declared_home = os.lookup({"users", "users", home.user.name, "home"}, true);
       if (declared_home.status == Evaluation::Status::Value && declared_home.value->is_string())
         home.user.home = std::string(declared_home.value->str());

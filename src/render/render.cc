@@ -36,16 +36,6 @@ std::vector<std::string> string_list(const Value* v) {
   return out;
 }
 
-bool declares(const Evaluation& eval, const std::vector<std::string>& path) {
-  const OptionTree& tree = eval.declarations().tree;
-  const OptionNode* node = tree.root();
-  for (const std::string& s : path) {
-    node = tree.child(node, s);
-    if (!node) return false;
-  }
-  return node->option != nullptr;
-}
-
 bool valid_mode(const std::string& mode) {
   if (mode.size() < 3 || mode.size() > 4) return false;
   return std::all_of(mode.begin(), mode.end(), [](char c) { return c >= '0' && c <= '7'; });
@@ -57,7 +47,7 @@ class Renderer {
 
   // The value of an option, or null when it is not declared or has no value.
   const Value* value(Evaluation& eval, const std::vector<std::string>& path) {
-    if (!declares(eval, path)) return nullptr;
+    if (!eval.declares(path)) return nullptr;
     auto r = eval.lookup(path, true);
     if (r.status == Evaluation::Status::Failed) ok_ = false;
     return r.status == Evaluation::Status::Value ? r.value : nullptr;
