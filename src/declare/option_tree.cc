@@ -11,18 +11,33 @@ OptionTree::OptionTree() {
   root_ = &nodes_.back();
 }
 
-OptionNode* OptionTree::child_or_add(const OptionNode* parent, std::string_view name) {
-  auto [it, inserted] = children_.emplace(Key{parent, name}, nullptr);
-  if (inserted) {
-    nodes_.emplace_back();
-    OptionNode* node = &nodes_.back();
-    node->name = name;
-    node->parent = parent;
-    node->depth = parent->depth + 1;
-    const_cast<OptionNode*>(parent)->children.push_back(node);
-    it->second = node;
+void OptionTree::grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 64 : old.size() * 2, Slot{});
+  mask_ = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (!s.node) continue;
+    size_t i = s.hash & mask_;
+    while (slots_[i].node) i = (i + 1) & mask_;
+    slots_[i] = s;
   }
-  return it->second;
+}
+
+OptionNode* OptionTree::child_or_add(const OptionNode* parent, std::string_view name) {
+  if (const OptionNode* existing = child(parent, name)) return const_cast<OptionNode*>(existing);
+  if ((used_ + 1) * 2 > slots_.size()) grow();  // at most half full
+  nodes_.emplace_back();
+  OptionNode* node = &nodes_.back();
+  node->name = name;
+  node->parent = parent;
+  node->depth = parent->depth + 1;
+  const_cast<OptionNode*>(parent)->children.push_back(node);
+  size_t hash = hash_of(parent, name);
+  size_t i = hash & mask_;
+  while (slots_[i].node) i = (i + 1) & mask_;
+  slots_[i] = Slot{hash, node};
+  ++used_;
+  return node;
 }
 
 OptionInfo* OptionTree::add_option(OptionNode* node) {

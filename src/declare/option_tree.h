@@ -42,8 +42,13 @@ class OptionTree {
   const OptionNode* root() const { return root_; }
   // The child of `parent` called `name`, or nullptr.
   const OptionNode* child(const OptionNode* parent, std::string_view name) const {
-    auto it = children_.find(Key{parent, name});
-    return it == children_.end() ? nullptr : it->second;
+    if (slots_.empty()) return nullptr;
+    size_t hash = hash_of(parent, name);
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (!s.node) return nullptr;
+      if (s.hash == hash && s.node->parent == parent && s.node->name == name) return s.node;
+    }
   }
   OptionNode* child_or_add(const OptionNode* parent, std::string_view name);
   const std::vector<OptionInfo*>& options() const { return options_; }
@@ -60,20 +65,22 @@ class OptionTree {
   static std::string node_path(const OptionNode* node);
 
  private:
-  struct Key {
-    const OptionNode* parent;
-    std::string_view name;
-    bool operator==(const Key& o) const { return parent == o.parent && name == o.name; }
+  // Children of every node in one open-addressing table, keyed by (parent,
+  // name): the lookups of every definition's path go through it.
+  struct Slot {
+    size_t hash = 0;
+    OptionNode* node = nullptr;
   };
-  struct KeyHash {
-    size_t operator()(const Key& k) const {
-      return std::hash<std::string_view>()(k.name) * 31 + std::hash<const void*>()(k.parent);
-    }
-  };
+  static size_t hash_of(const OptionNode* parent, std::string_view name) {
+    return std::hash<std::string_view>()(name) ^ (reinterpret_cast<uintptr_t>(parent) * 0x9E3779B97F4A7C15ull);
+  }
+  void grow();
   std::deque<OptionNode> nodes_;
   std::deque<OptionInfo> infos_;
   OptionNode* root_;
-  std::unordered_map<Key, OptionNode*, KeyHash> children_;
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  size_t used_ = 0;
   std::vector<OptionInfo*> options_;
 };
 

@@ -418,11 +418,13 @@ const Value* Merger::merge_list(const Type& type, const std::vector<MergeDef>& d
 }
 
 const Value* Merger::merge_attrs(const Type& elem, const std::vector<MergeDef>& defs, const Where& where) {
-  // Element definitions per key, keeping the order of `defs`.
-  std::map<std::string_view, std::vector<MergeDef>> per_key;
+  // Element definitions with their keys, then grouped by a stable sort on
+  // the key, which keeps the order of `defs` within each key.
+  std::vector<std::pair<std::string_view, MergeDef>> keyed;
+  keyed.reserve(defs.size());
   for (const MergeDef& d : defs) {
     if (d.rest_size > 0) {
-      per_key[d.rest[0]].push_back(below(d));
+      keyed.emplace_back(d.rest[0], below(d));
       continue;
     }
     const Value* v = d.value;
@@ -431,14 +433,18 @@ const Value* Merger::merge_attrs(const Type& elem, const std::vector<MergeDef>& 
       shown.elem = &elem;
       type_error(shown, v, d, where);
     }
-    for (auto e = v->begin_entries(); e != v->end_entries(); ++e) per_key[e->key].push_back(entry_of(d, *e));
+    for (auto e = v->begin_entries(); e != v->end_entries(); ++e) keyed.emplace_back(e->key, entry_of(d, *e));
   }
+  std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<TableEntry> entries;
-  entries.reserve(per_key.size());
-  for (auto& [key, key_defs] : per_key) {
-    const Value* v = merge(elem, std::move(key_defs), child(where, key));
-    if (v) entries.push_back(TableEntry{key, v, 0, 0});
+  std::vector<MergeDef> key_defs;
+  for (size_t i = 0; i < keyed.size();) {
+    std::string_view key = keyed[i].first;
+    key_defs.clear();
+    for (; i < keyed.size() && keyed[i].first == key; ++i) key_defs.push_back(keyed[i].second);
+    if (const Value* v = merge(elem, key_defs, child(where, key))) entries.push_back(TableEntry{key, v, 0, 0});
   }
+  // Already in key order: no sort needed when building the table.
   return make::table(arena_, entries.data(), entries.size());
 }
 
