@@ -1,5 +1,8 @@
 // sysconf eval [OPTION] [--json] [--user NAME]: the merged configuration.
+#include <chrono>
 #include <cstdio>
+
+#include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
 #include "cli/host_session.h"
@@ -19,6 +22,7 @@ int run_eval(CommandContext& ctx, const EvalOptions& options) {
   if (!eval) return ctx.report();
 
   const Value* result = nullptr;
+  auto start = std::chrono::steady_clock::now();
   if (path) {
     result = eval->lookup(*path).value;
   } else {
@@ -26,9 +30,13 @@ int run_eval(CommandContext& ctx, const EvalOptions& options) {
     result = eval->whole_tree();
     if (!ctx.diags().has_errors()) eval->run_checks();
   }
+  auto evaluated = std::chrono::steady_clock::now();
   if (ctx.diags().has_errors() || !result) return ctx.report();
   std::string out = to_json(result, JsonStyle{!options.json});
   out += '\n';
+  spdlog::debug("evaluated in {:.1f} ms, printed {} bytes in {:.1f} ms",
+                std::chrono::duration<double, std::milli>(evaluated - start).count(), out.size(),
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - evaluated).count());
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
   // The process ends right after: freeing every value and option one by one

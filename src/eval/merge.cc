@@ -281,6 +281,7 @@ void Merger::select(std::vector<MergeDef>& defs) {
       d.value = d.value->wrapped.inner;
     }
   }
+  if (defs.size() == 1) return;  // the common case: nothing to filter or order
   // Only the definitions with the best priority count.
   int32_t best = level_priority(defs[0]);
   for (const MergeDef& d : defs) best = std::min(best, level_priority(d));
