@@ -293,7 +293,7 @@ bool activate(const Root& root, const std::optional<ActivationTarget>& from, con
               const ActivationOptions& options, Diagnostics& diags, ActivationReport& report) {
   size_t errors_before = diags.error_count();
   Plan plan = make_plan(root, from ? from->manifest : nullptr, *to.manifest, PlanOptions{options.no_backup}, diags);
-  report.plan_text = options.json ? plan_json(plan) : describe_plan(plan, false);
+  report.plan_text = options.json ? plan_json(plan) : describe_plan(plan);
   if (diags.error_count() > errors_before) return false;
   if (options.dry_run) return true;
   Activator(root, from ? &*from : nullptr, to, diags, report).run(plan);

@@ -362,7 +362,7 @@ Plan make_plan(const Root& root, const Manifest* from, const Manifest& to, const
   return Planner(root, options, diags).run(from, to);
 }
 
-std::string describe_plan(const Plan& plan, bool) {
+std::string describe_plan(const Plan& plan) {
   std::string out;
   describe_steps(out, plan.etc, "/etc");
   for (const HomePlan& h : plan.homes) describe_steps(out, h.steps, fmt::format("home of {} ({})", h.user, h.home));

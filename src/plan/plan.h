@@ -87,7 +87,7 @@ std::string home_link_target(const std::string& user, const std::string& rel);
 bool is_as_activated(int base, const std::string& rel, const ManifestFile& entry, bool home, const std::string& user);
 
 // Human and JSON forms.
-std::string describe_plan(const Plan& plan, bool color);
+std::string describe_plan(const Plan& plan);
 std::string plan_json(const Plan& plan);
 
 }  // namespace sc

@@ -146,15 +146,9 @@ class Renderer {
     } else if (how == "format") {
       std::string format = text_field(entry, "format");
       const Value* settings = field(entry, "settings");
-      static const Value kEmpty = [] {
-        Value v;
-        v.kind = ValueKind::Table;
-        v.table.entries = nullptr;
-        v.table.size = 0;
-        return v;
-      }();
+      if (!settings) settings = make::table(eval.arena(), nullptr, 0);
       std::string problem;
-      auto text = render_format(format, settings ? settings : &kEmpty, problem);
+      auto text = render_format(format, settings, problem);
       if (!text) {
         error(fmt::format("cannot render `{}` as {}: {}", name, format, problem), site.get());
         return std::nullopt;

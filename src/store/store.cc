@@ -15,7 +15,7 @@
 
 namespace sc {
 
-Store::Store(const Root& root, bool dry_run) : root_(root), dry_run_(dry_run) {
+Store::Store(const Root& root, bool dry_run) : dry_run_(dry_run) {
   std::string rel = Root::relative(kStoreDir);
   if (dry_run) {
     try {

@@ -64,7 +64,6 @@ class Store {
   void write_tree(int parent, const std::string& name, const TreeEntry& tree);
   void seal(int parent, const std::string& name, const TreeEntry& tree);
 
-  const Root& root_;
   bool dry_run_;
   Fd dir_;
   std::vector<std::pair<std::string, std::string>> pending_;  // temporary name, object name
