@@ -347,8 +347,11 @@ const char* op_name(FileOp op) {
 void describe_steps(std::string& out, const std::vector<FileStep>& steps, const std::string& title) {
   size_t counts[8] = {};
   for (const FileStep& s : steps) counts[static_cast<int>(s.op)]++;
-  out += fmt::format("{}: {} created, {} updated, {} removed, {} unchanged\n", title, counts[0], counts[1], counts[3],
-                     counts[2]);
+  std::string aside = counts[4] ? fmt::format(", {} moved aside", counts[4]) : "";
+  std::string left = counts[5] + counts[6] ? fmt::format(", {} left alone", counts[5] + counts[6]) : "";
+  std::string blocked = counts[7] ? fmt::format(", {} blocked", counts[7]) : "";
+  out += fmt::format("{}: {} created, {} updated, {} removed{}{}{}, {} unchanged\n", title, counts[0], counts[1],
+                     counts[3], aside, left, blocked, counts[2]);
   for (const FileStep& s : steps) {
     if (s.op == FileOp::Keep) continue;
     out += fmt::format("  {} {}{}\n", op_symbol(s.op), s.path, s.note.empty() ? "" : ": " + s.note);
