@@ -20,7 +20,9 @@ peak RSS via wait4) of:
     floor     bench/toml_floor: parse the same files with toml++ on 2 threads
 It also times `switch --dry-run` of the repository's Vivobook configuration.
 Prints a table beside the Nix baseline and writes it to --out.
---quick: sizes 10 and 100, 2 runs, no file written (the test suite runs this).
+--quick: sizes 10 and 100, 2 runs, no file written; with --sysconf and
+--floor it uses those binaries instead of a release build (the test suite
+runs it so, to keep the harness and its correctness checks working).
 """
 
 import argparse
@@ -110,13 +112,18 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     ap.add_argument("--build-dir", default=os.path.join(REPO, "build-bench"))
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--sysconf", help="use this binary instead of building build-bench")
+    ap.add_argument("--floor", help="with --sysconf: the toml_floor binary")
     args = ap.parse_args()
     sizes = [10, 100] if args.quick else [int(x) for x in args.sizes.split(",")]
     runs = 2 if args.quick else args.runs
     os.makedirs(args.scratch, exist_ok=True)
-    build_release(args.build_dir)
-    sysconf = os.path.join(args.build_dir, "sysconf")
-    floor = os.path.join(args.build_dir, "toml_floor")
+    if args.sysconf:
+        sysconf, floor = args.sysconf, args.floor
+    else:
+        build_release(args.build_dir)
+        sysconf = os.path.join(args.build_dir, "sysconf")
+        floor = os.path.join(args.build_dir, "toml_floor")
 
     rows = []
     for n in sizes:
@@ -159,6 +166,8 @@ def main():
     os.makedirs(laptop_root, exist_ok=True)
     laptop = measure([sysconf, "--config", REPO, "--host", "vivobook", "--root", laptop_root,
                       "--color", "never", "switch", "--dry-run"], runs)
+    if args.quick:
+        shutil.rmtree(args.scratch, ignore_errors=True)
 
     table = render_table(rows, laptop)
     print(table)
