@@ -72,9 +72,10 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
     BuildInfo info{session->host.host->name, SYSCONF_VERSION, build_time(), std::nullopt, false};
     git_revision(session->repo.config_dir, info);
 
-    // The generation the machine is on, to plan against.
+    // The generation the machine is on, to plan against (a plain build plans nothing).
     std::optional<LoadedGeneration> current;
-    if (auto object = current_generation(*root)) {
+    bool plans = options.activate || dry;
+    if (auto object = plans ? current_generation(*root) : std::nullopt) {
       std::string error;
       if (auto m = read_manifest(*root, *object, error)) current = LoadedGeneration{0, *object, 0, std::move(*m)};
     }

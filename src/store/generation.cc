@@ -130,10 +130,13 @@ BuiltGeneration build_generation(const Rendered& rendered, const BuildInfo& info
   }
   // The build time is recorded but is not part of the generation's identity:
   // rebuilding an unchanged configuration finds the same object.
-  TreeEntry hash_tree = tree;
-  hash_tree.children["manifest.json"] = file_with(m.to_json(false));
-  tree.children["manifest.json"] = file_with(m.to_json(true));
-  auto [object, existed] = store.add_tree("sysconf-system-" + info.host, tree, hash_tree);
+  // The manifest with its build time is made only when the generation is new.
+  tree.children["manifest.json"] = file_with(m.to_json(false));
+  auto [object, existed] = store.add_tree("sysconf-system-" + info.host, tree, [&] {
+    TreeEntry with_time = tree;
+    with_time.children["manifest.json"] = file_with(m.to_json(true));
+    return with_time;
+  });
   out.object = object;
   out.existed = existed;
   return out;

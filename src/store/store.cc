@@ -135,6 +135,13 @@ void Store::seal(int parent, const std::string& name, const TreeEntry& tree) {
     throw FsError(fmt::format("cannot make `{}` read-only: {}", name, std::strerror(errno)), errno);
 }
 
+std::pair<std::string, bool> Store::add_tree(std::string_view hint, const TreeEntry& hash_tree_input,
+                                             const std::function<TreeEntry()>& make_tree) {
+  std::string name = object_name(hash_tree(hash_tree_input), hint);
+  if (exists(name)) return {name, true};
+  return add_tree(hint, make_tree(), hash_tree_input);
+}
+
 std::pair<std::string, bool> Store::add_tree(std::string_view hint, const TreeEntry& tree, const TreeEntry& hash_tree_input) {
   std::string name = object_name(hash_tree(hash_tree_input), hint);
   if (exists(name)) return {name, true};

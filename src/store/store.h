@@ -5,6 +5,7 @@
 // Adding an object that exists writes nothing.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <vector>
@@ -45,6 +46,9 @@ class Store {
   // differ from `tree` only in what the caller excludes from identity, such
   // as a build time). Returns the object name and whether it already existed.
   std::pair<std::string, bool> add_tree(std::string_view name_hint, const TreeEntry& tree, const TreeEntry& hash_tree);
+  // The same, where the tree to write is only made when the object is missing.
+  std::pair<std::string, bool> add_tree(std::string_view name_hint, const TreeEntry& hash_tree,
+                                        const std::function<TreeEntry()>& make_tree);
 
   bool exists(const std::string& name) const;
   static std::string runtime_path(const std::string& name) { return std::string(kStoreDir) + "/" + name; }
