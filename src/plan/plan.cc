@@ -143,6 +143,18 @@ class Planner {
         continue;
       }
       if (entry.type == "secret") check_secret(entry);
+      if (st.mount_point) {
+        // A rename over a mount point fails: say so before anything changes.
+        if (home) {
+          step.op = FileOp::Blocked;
+          step.note = "something is mounted here; not replaced";
+          steps.push_back(std::move(step));
+          continue;
+        }
+        diags_.error(fmt::format("{}{} is a mount point; sysconf does not replace it", where, entry.path), SourcePos{},
+                     "unmount it, or stop managing this path");
+        continue;
+      }
       bool as_new = st.type != FileStat::Type::Missing && is_as_activated(base, rel, entry, home, user);
       bool as_old = old && st.type != FileStat::Type::Missing && is_as_activated(base, rel, *old, home, user);
       if (st.type == FileStat::Type::Missing) {
@@ -180,6 +192,10 @@ class Planner {
         std::string bad_parent;
         FileStat st = inspect(base, rel, parent_ok, bad_parent);
         if (!parent_ok || st.type == FileStat::Type::Missing) continue;  // already gone
+        if (st.mount_point) {
+          steps.push_back(FileStep{FileOp::LeaveGone, old.path, nullptr, &old, "something is mounted here; left alone"});
+          continue;
+        }
         if (is_as_activated(base, rel, old, home, user)) {
           steps.push_back(FileStep{FileOp::Remove, old.path, nullptr, &old, ""});
         } else {

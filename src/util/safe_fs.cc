@@ -111,21 +111,22 @@ Fd open_dir_beneath(int base, std::string_view rel, bool create, mode_t mode, ui
 }
 
 FileStat stat_at(int dir, const std::string& name) {
-  struct stat st;
+  struct statx st;
   FileStat out;
-  if (fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+  if (statx(dir, name.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &st) != 0) {
     if (errno == ENOENT) return out;
     fail(fmt::format("cannot inspect `{}`", name), errno);
   }
-  if (S_ISREG(st.st_mode)) out.type = FileStat::Type::File;
-  else if (S_ISDIR(st.st_mode)) out.type = FileStat::Type::Dir;
-  else if (S_ISLNK(st.st_mode)) out.type = FileStat::Type::Symlink;
+  if (S_ISREG(st.stx_mode)) out.type = FileStat::Type::File;
+  else if (S_ISDIR(st.stx_mode)) out.type = FileStat::Type::Dir;
+  else if (S_ISLNK(st.stx_mode)) out.type = FileStat::Type::Symlink;
   else out.type = FileStat::Type::Other;
-  out.mode = st.st_mode & 07777;
-  out.uid = st.st_uid;
-  out.gid = st.st_gid;
-  out.links = st.st_nlink;
-  out.size = st.st_size;
+  out.mode = st.stx_mode & 07777;
+  out.uid = st.stx_uid;
+  out.gid = st.stx_gid;
+  out.links = st.stx_nlink;
+  out.size = static_cast<off_t>(st.stx_size);
+  out.mount_point = (st.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (st.stx_attributes & STATX_ATTR_MOUNT_ROOT);
   return out;
 }
 

@@ -49,6 +49,7 @@ struct FileStat {
   gid_t gid = 0;
   nlink_t links = 0;
   off_t size = 0;
+  bool mount_point = false;  // something is mounted here (HAZARDS.md 9)
 };
 
 // Splits "a/b/c" into {"a/b", "c"}. REQUIRES: a relative path without "..".

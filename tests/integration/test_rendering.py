@@ -9,7 +9,9 @@ Usage: test_rendering.py SYSCONF_BINARY
 
 import json
 import os
+import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
 import tomllib
@@ -126,6 +128,33 @@ class TestRendering(unittest.TestCase):
         self.assertEqual(r.returncode, 1, h.describe(r))
         self.assertIn("cannot read `files/tool.sh`", r.stderr)
         self.assertIn("hosts/t/default.toml:", r.stderr)
+
+
+    def test_mount_point_in_the_way_stops_before_anything_changes(self):
+        """HAZARDS.md 9: a bind mount on a path the configuration manages."""
+        if not shutil.which("unshare"):
+            self.skipTest("unshare is not installed")
+        os.makedirs(os.path.join(self.root, "etc"))
+        mounted = os.path.join(self.root, "etc", "plain.txt")
+        source = os.path.join(self.scratch, "bound")
+        for path, text in ((mounted, "placeholder\n"), (source, "bound file\n")):
+            with open(path, "w") as f:
+                f.write(text)
+        before = h.snapshot(self.root)
+        cmd = " ".join(shlex.quote(a) for a in h.command(self.tree, self.root, "t", "switch"))
+        script = f"mount --bind {shlex.quote(source)} {shlex.quote(mounted)} || exit 99; {cmd}"
+        r = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                           capture_output=True, text=True, env=h.environment())
+        if r.returncode == 99:
+            self.skipTest("cannot bind-mount in a private mount namespace here: " + r.stderr.strip())
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("/etc/plain.txt is a mount point; sysconf does not replace it", r.stderr)
+        # Only the lock (and the directories it lives in) may appear.
+        after = h.snapshot(self.root, exclude=("var",))
+        self.assertEqual(before, after, "nothing changed")
+        written = [os.path.relpath(os.path.join(d, f), self.root) for d, _, fs in os.walk(os.path.join(self.root, "var"))
+                   for f in fs]
+        self.assertEqual(written, ["var/lib/sysconf/lock"])
 
 
 if __name__ == "__main__":
