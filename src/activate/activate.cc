@@ -327,8 +327,7 @@ bool recover(const Root& root, bool undo, Diagnostics& diags, ActivationReport& 
       // but no generation; finish it instead.
       report.messages.push_back("the interrupted first activation is finished instead (nothing to go back to)");
     } else {
-      std::swap(*from, to);
-      from->profile_number = journal->profile_number;
+      std::swap(*from, to);  // back to the generation the journal left
     }
   }
   report.messages.push_back(fmt::format("{} the interrupted activation of {} (it had reached phase {})",
