@@ -289,14 +289,24 @@ std::optional<std::string> current_generation(const Root& root) {
   return std::nullopt;
 }
 
+bool plan_activation(const Root& root, const std::optional<ActivationTarget>& from, const ActivationTarget& to,
+                     const ActivationOptions& options, Diagnostics& diags, ActivationReport& report, Plan& plan) {
+  size_t errors_before = diags.error_count();
+  plan = make_plan(root, from ? from->manifest : nullptr, *to.manifest, PlanOptions{options.no_backup}, diags);
+  report.plan_text = options.json ? plan_json(plan) : describe_plan(plan);
+  return diags.error_count() == errors_before;
+}
+
+void run_plan(const Root& root, const std::optional<ActivationTarget>& from, const ActivationTarget& to,
+              const Plan& plan, Diagnostics& diags, ActivationReport& report) {
+  Activator(root, from ? &*from : nullptr, to, diags, report).run(plan);
+}
+
 bool activate(const Root& root, const std::optional<ActivationTarget>& from, const ActivationTarget& to,
               const ActivationOptions& options, Diagnostics& diags, ActivationReport& report) {
-  size_t errors_before = diags.error_count();
-  Plan plan = make_plan(root, from ? from->manifest : nullptr, *to.manifest, PlanOptions{options.no_backup}, diags);
-  report.plan_text = options.json ? plan_json(plan) : describe_plan(plan);
-  if (diags.error_count() > errors_before) return false;
-  if (options.dry_run) return true;
-  Activator(root, from ? &*from : nullptr, to, diags, report).run(plan);
+  Plan plan;
+  if (!plan_activation(root, from, to, options, diags, report, plan)) return false;
+  if (!options.dry_run) run_plan(root, from, to, plan, diags, report);
   return true;
 }
 

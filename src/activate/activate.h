@@ -40,6 +40,15 @@ std::optional<std::string> current_generation(const Root& root);
 bool activate(const Root& root, const std::optional<ActivationTarget>& from, const ActivationTarget& to,
               const ActivationOptions& options, Diagnostics& diags, ActivationReport& report);
 
+// Plans `to` over `from`: the plan, and its text in `report`. Returns false
+// when the plan must stop the activation (the errors are in `diags`).
+bool plan_activation(const Root& root, const std::optional<ActivationTarget>& from, const ActivationTarget& to,
+                     const ActivationOptions& options, Diagnostics& diags, ActivationReport& report, Plan& plan);
+// Carries out a plan made by plan_activation for the same `from` and `to`.
+// REQUIRES: the state lock is held; `to`'s objects are in the store.
+void run_plan(const Root& root, const std::optional<ActivationTarget>& from, const ActivationTarget& to,
+              const Plan& plan, Diagnostics& diags, ActivationReport& report);
+
 // Finishes (or, with `undo`, reverses) an activation a journal says was
 // interrupted. Returns false if the journal names generations that are gone.
 bool recover(const Root& root, bool undo, Diagnostics& diags, ActivationReport& report);

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/host_session.h"
 #include "cli/state.h"
+#include "plan/plan.h"
 #include "render/render.h"
 
 namespace sc {
@@ -72,53 +73,63 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
     BuildInfo info{session->host.host->name, SYSCONF_VERSION, build_time(), std::nullopt, false};
     git_revision(session->repo.config_dir, info);
 
-    // The generation the machine is on, to plan against (a plain build plans nothing).
+    auto summary = [&](const std::string& object, size_t written) {
+      return fmt::format("{} {} ({} new object{}{})\n", dry ? "would build" : "built", Store::runtime_path(object),
+                         written, written == 1 ? "" : "s", dry ? ", nothing written" : "");
+    };
+    auto head = [&](const std::string& object, size_t written) {
+      return nlohmann::json{{"generation", object},
+                            {"path", Store::runtime_path(object)},
+                            {"objectsWritten", written},
+                            {"dryRun", dry}};
+    };
+    if (!options.activate && !dry) {  // a plain build: write the generation, plan nothing
+      Store store(*root, false);
+      store.remove_stale_temporaries();
+      BuiltGeneration built = build_generation(*rendered, info, store);
+      (void)session.release();  // left to the OS at exit, as in eval
+      std::string out = options.json ? head(built.object, store.objects_written()).dump(2) + "\n"
+                                     : summary(built.object, store.objects_written());
+      std::fputs(out.c_str(), stdout);
+      return ctx.report();
+    }
+
+    // The generation the machine is on, to plan against.
     std::optional<LoadedGeneration> current;
-    bool plans = options.activate || dry;
-    if (auto object = plans ? current_generation(*root) : std::nullopt) {
+    if (auto object = current_generation(*root)) {
       std::string error;
       if (auto m = read_manifest(*root, *object, error)) current = LoadedGeneration{0, *object, 0, std::move(*m)};
     }
     std::optional<ActivationTarget> from;
     if (current) from = ActivationTarget{current->object, &current->manifest, 0};
 
-    // A switch that must stop (a missing secret, a file in the way with
+    // The generation's names and manifest without writing anything, to plan
+    // once: a switch that must stop (a missing secret, a file in the way with
     // --no-backup) stops before anything is written, the store included.
-    if (options.activate && !dry) {
-      Store dry_store(*root, true);
-      BuiltGeneration preview = build_generation(*rendered, info, dry_store);
-      ActivationReport preview_report;
-      if (!activate(*root, from, ActivationTarget{preview.object, &preview.manifest, 0},
-                    ActivationOptions{true, options.no_backup, options.json}, ctx.diags(), preview_report))
-        return finish_activation(ctx, false, preview_report, options.json, "{}");
-    }
-
-    Store store(*root, dry);
-    if (!dry) store.remove_stale_temporaries();
-    BuiltGeneration built = build_generation(*rendered, info, store);
-
-    nlohmann::json head = {{"generation", built.object},
-                           {"path", Store::runtime_path(built.object)},
-                           {"objectsWritten", store.objects_written()},
-                           {"dryRun", dry}};
-    std::string summary =
-        fmt::format("{} {} ({} new object{}{})\n", dry ? "would build" : "built", Store::runtime_path(built.object),
-                    store.objects_written(), store.objects_written() == 1 ? "" : "s", dry ? ", nothing written" : "");
-
-    (void)session.release();  // left to the OS at exit, as in eval
-    if (!options.activate && !dry) {
-      if (!options.json) std::fputs(summary.c_str(), stdout);
-      else std::fputs((head.dump(2) + "\n").c_str(), stdout);
-      return ctx.report();
-    }
+    Store preview_store(*root, true);
+    BuiltGeneration built = build_generation(*rendered, info, preview_store);
     ActivationTarget to{built.object, &built.manifest, 0};  // numbered when activation starts
-    ActivationOptions activation{dry || !options.activate, options.no_backup, options.json};
-    if (!options.json) std::fputs(summary.c_str(), stdout);
-    bool ok = activate(*root, from, to, activation, ctx.diags(), report);
-    head["number"] = report.number;
-    if (ok && options.activate && !dry && !options.json)
-      report.messages.push_back(fmt::format("switched to generation {}", report.number));
-    return finish_activation(ctx, ok, report, options.json, head.dump());
+    ActivationOptions activation{dry, options.no_backup, options.json};
+    Plan plan;
+    if (!plan_activation(*root, from, to, activation, ctx.diags(), report, plan))
+      return finish_activation(ctx, false, report, options.json, "{}");
+    size_t written = preview_store.objects_written();
+    if (!dry) {
+      // The same rendering gives the same objects: write the ones missing.
+      Store store(*root, false);
+      store.remove_stale_temporaries();
+      build_generation(*rendered, info, store);
+      written = store.objects_written();
+    }
+    (void)session.release();
+    nlohmann::json json_head = head(built.object, written);
+    if (!options.json) std::fputs(summary(built.object, written).c_str(), stdout);
+    if (!dry) {
+      run_plan(*root, from, to, plan, ctx.diags(), report);
+      if (!options.json) report.messages.push_back(fmt::format("switched to generation {}", report.number));
+    }
+    json_head["number"] = report.number;
+    return finish_activation(ctx, true, report, options.json, json_head.dump());
   } catch (const FsError& e) {
     ctx.diags().error(e.what(), SourcePos{},
                       options.activate ? "nothing was left half-written; the next `sysconf switch` finishes or undoes "
