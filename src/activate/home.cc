@@ -102,7 +102,7 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
   }
 }
 
-[[noreturn]] void child(const Root& root, const HomePlan& plan, const Account& account, const BackupRecord& backups,
+[[noreturn]] void child(int home, const HomePlan& plan, const Account& account, const BackupRecord& backups,
                         bool run_on_change, int out) {
   Reporter report(out);
   if (account.uid != 0) {
@@ -112,23 +112,7 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
       _exit(1);
     }
   }
-  // The home itself may be a symlink (/home -> /var/home): resolved inside the root.
-  struct open_how how {};
-  how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  std::string rel = Root::relative(plan.home);
-  long fd = syscall(SYS_openat2, root.fd(), rel.c_str(), &how, sizeof how);
-  if (fd < 0) {
-    report.line('E', fmt::format("the home {} of {} cannot be opened: {}", plan.home, plan.user, std::strerror(errno)));
-    _exit(1);
-  }
-  Fd home(static_cast<int>(fd));
-  struct stat st;
-  if (fstat(home.get(), &st) != 0 || st.st_uid != account.uid) {
-    report.line('E', fmt::format("the home {} is not owned by {}; nothing written there", plan.home, plan.user));
-    _exit(1);
-  }
-  apply(home.get(), plan, backups, run_on_change, report);
+  apply(home, plan, backups, run_on_change, report);
   _exit(0);
 }
 
@@ -137,6 +121,21 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
 HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account& account, const BackupRecord& backups,
                           bool run_on_change) {
   HomeOutcome outcome;
+  // The home is opened before dropping root, so that a root directory the
+  // user cannot traverse (a 0700 scratch root, a mounted system) is no
+  // obstacle; it must be the user's own. Below it, the child follows nothing.
+  Fd home;
+  try {
+    home = root.open_dir_inside(plan.home);
+  } catch (const FsError& e) {
+    outcome.errors.push_back(fmt::format("the home of {}: {}", plan.user, e.what()));
+    return outcome;
+  }
+  struct stat st;
+  if (fstat(home.get(), &st) != 0 || st.st_uid != account.uid) {
+    outcome.errors.push_back(fmt::format("the home {} is not owned by {}; nothing written there", plan.home, plan.user));
+    return outcome;
+  }
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) {
     outcome.errors.push_back(fmt::format("cannot start the activation of {}'s home: {}", plan.user, std::strerror(errno)));
@@ -146,7 +145,7 @@ HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account&
   pid_t pid = fork();
   if (pid == 0) {
     close(pipefd[0]);
-    child(root, plan, account, backups, run_on_change, pipefd[1]);
+    child(home.get(), plan, account, backups, run_on_change, pipefd[1]);
   }
   close(pipefd[1]);
   std::string text;

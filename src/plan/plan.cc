@@ -1,8 +1,6 @@
 #include "plan/plan.h"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <dirent.h>
@@ -297,7 +295,12 @@ class Planner {
       hp.from = from ? from->home(h.user) : nullptr;
       // Inspect the home read-only, resolving it inside the root: nothing
       // below it is followed.
-      Fd home_dir = open_home(h.home);
+      Fd home_dir;
+      try {
+        home_dir = root_.open_dir_inside(h.home);
+      } catch (const FsError&) {
+        // No home yet: the tmpfiles hook makes it; every file is created.
+      }
       if (home_dir.valid()) {
         hp.steps = files(home_dir.get(), hp.from ? &hp.from->files : nullptr, h.files, true, h.user,
                          fmt::format("~{}/", h.user));
@@ -315,15 +318,6 @@ class Planner {
       if (!new_packages.count(p)) plan.remove.push_back(p);
     plan.hooks = hooks(from, to);
     return plan;
-  }
-
-  Fd open_home(const std::string& home) {
-    struct open_how how {};
-    how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-    std::string rel = Root::relative(home);
-    long fd = syscall(SYS_openat2, root_.fd(), rel.c_str(), &how, sizeof how);
-    return Fd(fd < 0 ? -1 : static_cast<int>(fd));
   }
 
  private:

@@ -33,6 +33,20 @@ long openat2_call(int dir, const char* path, uint64_t flags, uint64_t resolve, m
   return syscall(SYS_openat2, dir, path, &how, sizeof how);
 }
 
+// Writes all of `data`; returns 0, or the errno of the failed write.
+int write_all(int fd, std::string_view data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
 std::string temp_name(const std::string& name) {
   static std::atomic<unsigned> counter{0};
   return fmt::format(".{}.sysconf-tmp.{}.{}", name.substr(0, 64), getpid(), counter++);
@@ -178,15 +192,7 @@ void write_file_at(int dir, const std::string& name, std::string_view data, mode
   };
   if (uid != static_cast<uid_t>(-1) && fchown(fd.get(), uid, gid) != 0) abandon(fmt::format("cannot set the owner of `{}`", name), errno);
   if (fchmod(fd.get(), mode) != 0) abandon(fmt::format("cannot set the mode of `{}`", name), errno);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = write(fd.get(), data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      abandon(fmt::format("cannot write `{}`", name), errno);
-    }
-    done += static_cast<size_t>(n);
-  }
+  if (int err = write_all(fd.get(), data)) abandon(fmt::format("cannot write `{}`", name), err);
   // An fsync error is fatal: the data may not be on disk (HAZARDS.md 21).
   if (fsync(fd.get()) != 0) abandon(fmt::format("cannot flush `{}` to disk", name), errno);
   if (renameat(dir, tmp.c_str(), dir, name.c_str()) != 0) abandon(fmt::format("cannot put `{}` in place", name), errno);
@@ -197,17 +203,10 @@ void write_file_unsynced_at(int dir, const std::string& name, std::string_view d
   fault_write();
   Fd fd(openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) fail(fmt::format("cannot create `{}`", name), errno);
-  if (fchmod(fd.get(), mode) != 0) fail(fmt::format("cannot set the mode of `{}`", name), errno);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = write(fd.get(), data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      unlinkat(dir, name.c_str(), 0);
-      fail(fmt::format("cannot write `{}`", name), err);
-    }
-    done += static_cast<size_t>(n);
+  int err = fchmod(fd.get(), mode) != 0 ? errno : write_all(fd.get(), data);
+  if (err) {
+    unlinkat(dir, name.c_str(), 0);
+    fail(fmt::format("cannot write `{}`", name), err);
   }
 }
 
@@ -317,6 +316,14 @@ std::string Root::relative(std::string_view absolute) {
 std::string Root::host_path(std::string_view absolute) const {
   if (path_ == "/") return std::string(absolute);
   return path_ + "/" + relative(absolute);
+}
+
+Fd Root::open_dir_inside(std::string_view absolute) const {
+  std::string rel = relative(absolute);
+  long fd = openat2_call(fd_.get(), rel.empty() ? "." : rel.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                         RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+  if (fd < 0) fail(fmt::format("cannot open `{}`", absolute), errno);
+  return Fd(static_cast<int>(fd));
 }
 
 std::string Root::read_inside(std::string_view absolute, mode_t* mode, uid_t* uid) const {

@@ -107,6 +107,10 @@ class Root {
   static std::string relative(std::string_view absolute);
   // Where a runtime path lives on this machine: root + path.
   std::string host_path(std::string_view absolute) const;
+  // Opens a directory of the configured system by its absolute path,
+  // resolving symlinks inside the root (RESOLVE_IN_ROOT), as a home such as
+  // /home -> /var/home must be. Throws FsError.
+  Fd open_dir_inside(std::string_view absolute) const;
   // Reads an absolute path of the configured system, resolving symlinks
   // inside the root (RESOLVE_IN_ROOT). Throws FsError.
   std::string read_inside(std::string_view absolute, mode_t* mode = nullptr, uid_t* uid = nullptr) const;

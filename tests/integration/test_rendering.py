@@ -113,6 +113,13 @@ class TestRendering(unittest.TestCase):
         with open(log) as f:
             self.assertEqual(f.read(), "changed\nchanged\n")
 
+    def test_root_the_user_cannot_traverse(self):
+        """A root of mode 0700 (mktemp -d, a mounted system): the home is
+        opened before sysconf drops to the user, so it is still activated."""
+        os.chmod(self.root, 0o700)
+        self.switch()
+        self.assertEqual(h.read_in_root(self.root, "/home/craig/.bashrc"), b"export A=1\n")
+
     def test_template_error_names_the_template_file(self):
         h.write(os.path.join(self.tree, "files", "greeting.tmpl"), "line one\nhost {{ networking.hostNam }}\n")
         r = h.run(self.tree, self.root, "t", "switch")
