@@ -84,7 +84,6 @@ std::string Store::add_file(std::string_view hint, std::string_view content, boo
   write_file_unsynced_at(dir_.get(), tmp, content, executable ? 0555 : 0444);
   pending_.emplace_back(std::move(tmp), name);
   pending_names_.insert(name);
-  bytes_ += content.size();
   return name;
 }
 
@@ -107,7 +106,6 @@ void Store::write_tree(int parent, const std::string& name, const TreeEntry& tre
   switch (tree.kind) {
     case TreeEntry::Kind::File:
       write_file_at(parent, name, tree.content, tree.executable ? 0555 : 0444);
-      bytes_ += tree.content.size();
       return;
     case TreeEntry::Kind::Symlink:
       fault_write();

@@ -61,7 +61,6 @@ class Store {
   // Removes temporaries that a killed sysconf left (HAZARDS.md 19).
   // REQUIRES: the state lock is held.
   size_t remove_stale_temporaries();
-  size_t bytes_written() const { return bytes_; }
   int dir_fd() const { return dir_.get(); }
 
  private:
@@ -73,7 +72,6 @@ class Store {
   std::vector<std::pair<std::string, std::string>> pending_;  // temporary name, object name
   std::set<std::string> pending_names_;
   size_t written_ = 0;
-  size_t bytes_ = 0;
 };
 
 // Removes a store object (making its directories writable first).
