@@ -1,10 +1,12 @@
 // sysconf build / switch: evaluate, render, write the generation into the
 // store and, for switch, activate it (DESIGN.md sections 5 and 6).
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "activate/command.h"
 #include "cli/commands.h"
@@ -16,6 +18,13 @@
 namespace sc {
 
 namespace {
+
+double millis_since(std::chrono::steady_clock::time_point& start) {
+  auto now = std::chrono::steady_clock::now();
+  double ms = std::chrono::duration<double, std::milli>(now - start).count();
+  start = now;
+  return ms;
+}
 
 // The configuration's git revision, and whether the work tree is dirty.
 void git_revision(const std::string& dir, BuildInfo& info) {
@@ -53,7 +62,9 @@ bool evaluate_completely(HostSession& session, CommandContext& ctx) {
 
 int run_build(CommandContext& ctx, const BuildOptions& options) {
   auto session = open_host(ctx, true);
+  auto stage = std::chrono::steady_clock::now();
   if (!session || !evaluate_completely(*session, ctx)) return ctx.report();
+  spdlog::debug("evaluated with checks in {:.1f} ms", millis_since(stage));
   bool dry = options.dry_run;
   auto root = open_root(ctx, dry);
   if (!root) return ctx.report();
@@ -69,6 +80,7 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
     RenderContext render_ctx{*root, session->repo.config_dir, ctx.files(), ctx.diags()};
     auto rendered = render_host(session->host, render_ctx);
     if (!rendered) return ctx.report();
+    spdlog::debug("rendered {} files in /etc in {:.1f} ms", rendered->etc.size(), millis_since(stage));
 
     BuildInfo info{session->host.host->name, SYSCONF_VERSION, build_time(), std::nullopt, false};
     git_revision(session->repo.config_dir, info);
@@ -87,6 +99,7 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
       Store store(*root, false);
       store.remove_stale_temporaries();
       BuiltGeneration built = build_generation(*rendered, info, store);
+      spdlog::debug("built the generation in {:.1f} ms", millis_since(stage));
       (void)session.release();  // left to the OS at exit, as in eval
       std::string out = options.json ? head(built.object, store.objects_written()).dump(2) + "\n"
                                      : summary(built.object, store.objects_written());

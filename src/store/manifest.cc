@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/json_out.h"
+
 namespace sc {
 
 using nlohmann::json;
@@ -25,24 +27,21 @@ const ManifestHome* Manifest::home(const std::string& user) const {
 
 namespace {
 
-json file_json(const ManifestFile& f, bool home) {
-  json j = {{"path", f.path}, {"type", f.type}};
+void write_file(JsonOut& out, const ManifestFile& f, bool home) {
+  out.begin_object().key("path").string(f.path).key("type").string(f.type);
   if (f.type == "file") {
-    j["object"] = f.object;
-    j["executable"] = f.executable;
+    out.key("object").string(f.object).key("executable").boolean(f.executable);
   } else if (f.type == "symlink") {
-    j["target"] = f.target;
+    out.key("target").string(f.target);
   } else {
-    j["secret"] = f.secret;
+    out.key("secret").string(f.secret);
   }
   if (home) {
-    if (!f.on_change.empty()) j["onChange"] = f.on_change;
+    if (!f.on_change.empty()) out.key("onChange").string(f.on_change);
   } else {
-    j["mode"] = f.mode;
-    j["user"] = f.user;
-    j["group"] = f.group;
+    out.key("mode").string(f.mode).key("user").string(f.user).key("group").string(f.group);
   }
-  return j;
+  out.end_object();
 }
 
 ManifestFile file_from(const json& j) {
@@ -60,57 +59,67 @@ ManifestFile file_from(const json& j) {
   return f;
 }
 
-json home_json(const ManifestHome& h) {
-  json files = json::array();
-  for (const ManifestFile& f : h.files) files.push_back(file_json(f, true));
-  return {{"user", h.user}, {"home", h.home}, {"files", files}, {"packages", h.packages}};
+// A home's members; the system manifest adds the home's generation.
+void write_home_members(JsonOut& out, const ManifestHome& h) {
+  out.key("user").string(h.user).key("home").string(h.home);
+  out.key("files").begin_array();
+  for (const ManifestFile& f : h.files) write_file(out, f, true);
+  out.end_array();
+  out.key("packages").strings(h.packages);
 }
 
 }  // namespace
 
-std::string home_manifest_json(const ManifestHome& home) { return home_json(home).dump(2) + "\n"; }
+std::string home_manifest_json(const ManifestHome& home) {
+  JsonOut out;
+  out.begin_object();
+  write_home_members(out, home);
+  out.end_object();
+  return out.finish();
+}
 
 std::string Manifest::to_json(bool with_time) const {
-  json j;
-  j["format"] = "sysconf-generation-1";
-  j["host"] = host;
-  j["sysconfVersion"] = sysconf_version;
-  if (with_time) j["buildTime"] = build_time;
-  j["revision"] = revision ? json(*revision) : json(nullptr);
-  j["dirty"] = dirty;
-  json f = json::array();
-  for (const ManifestFile& file : files) f.push_back(file_json(file, false));
-  j["files"] = f;
-  json homes_json = json::array();
+  JsonOut out;
+  out.begin_object();
+  out.key("format").string("sysconf-generation-1");
+  out.key("host").string(host);
+  out.key("sysconfVersion").string(sysconf_version);
+  if (with_time) out.key("buildTime").string(build_time);
+  out.key("revision").optional_string(revision);
+  out.key("dirty").boolean(dirty);
+  out.key("files").begin_array();
+  for (const ManifestFile& file : files) write_file(out, file, false);
+  out.end_array();
+  out.key("homes").begin_array();
   for (const ManifestHome& h : homes) {
-    json hj = home_json(h);
-    hj["generation"] = h.generation;
-    homes_json.push_back(hj);
+    out.begin_object();
+    write_home_members(out, h);
+    out.key("generation").string(h.generation);
+    out.end_object();
   }
-  j["homes"] = homes_json;
-  j["packages"] = packages;
-  json u = json::array();
+  out.end_array();
+  out.key("packages").strings(packages);
+  out.key("users").begin_array();
   for (const RenderedUser& user : users) {
-    json uj = {{"name", user.name}, {"description", user.description}, {"home", user.home},
-               {"shell", user.shell}, {"isNormalUser", user.normal}, {"groups", user.groups}};
-    uj["uid"] = user.uid ? json(*user.uid) : json(nullptr);
-    u.push_back(uj);
+    out.begin_object().key("name").string(user.name).key("uid").optional_integer(user.uid);
+    out.key("description").string(user.description).key("home").string(user.home).key("shell").string(user.shell);
+    out.key("isNormalUser").boolean(user.normal).key("groups").strings(user.groups).end_object();
   }
-  j["users"] = u;
-  json g = json::array();
-  for (const RenderedGroup& group : groups) g.push_back({{"name", group.name}, {"gid", group.gid ? json(*group.gid) : json(nullptr)}});
-  j["groups"] = g;
-  json h = json::array();
+  out.end_array();
+  out.key("groups").begin_array();
+  for (const RenderedGroup& group : groups)
+    out.begin_object().key("name").string(group.name).key("gid").optional_integer(group.gid).end_object();
+  out.end_array();
+  out.key("hooks").begin_array();
   for (const ManifestHook& hook : hooks) {
-    h.push_back({{"name", hook.name},
-                 {"command", hook.command},
-                 {"inputs", hook.inputs},
-                 {"rootFlag", hook.root_flag ? json(*hook.root_flag) : json(nullptr)},
-                 {"inputsHash", hook.inputs_hash}});
+    out.begin_object().key("name").string(hook.name).key("command").strings(hook.command);
+    out.key("inputs").strings(hook.inputs).key("rootFlag").optional_string(hook.root_flag);
+    out.key("inputsHash").string(hook.inputs_hash).end_object();
   }
-  j["hooks"] = h;
-  j["units"] = json::array();
-  return j.dump(2) + "\n";
+  out.end_array();
+  out.key("units").begin_array().end_array();
+  out.end_object();
+  return out.finish();
 }
 
 std::optional<Manifest> Manifest::from_json(const std::string& text, std::string& error) {

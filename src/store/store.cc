@@ -71,7 +71,22 @@ std::string Store::object_name(const Sha256& hash, std::string_view hint) {
 
 bool Store::exists(const std::string& name) const {
   if (!dir_.valid()) return false;
+  // A few lookups stat their object; a build that asks about thousands reads
+  // the store's listing once instead (one getdents call per few hundred
+  // names rather than a statx per object).
+  if (!listing_ && ++lookups_ > kLookupsBeforeListing) listing_ = list_directory(dir_.get());
+  if (listing_) return listing_->count(name) != 0;
   return stat_at(dir_.get(), name).type != FileStat::Type::Missing;
+}
+
+std::unordered_set<std::string> Store::list_directory(int dir) {
+  std::unordered_set<std::string> names;
+  DIR* d = fdopendir(dup(dir));
+  if (!d) throw FsError(fmt::format("cannot list the store: {}", std::strerror(errno)), errno);
+  rewinddir(d);
+  while (dirent* e = readdir(d)) names.insert(e->d_name);
+  closedir(d);
+  return names;
 }
 
 std::string Store::add_file(std::string_view hint, std::string_view content, bool executable) {
@@ -96,6 +111,7 @@ void Store::commit() {
     fault_write();
     if (renameat(dir_.get(), tmp.c_str(), dir_.get(), name.c_str()) != 0)
       throw FsError(fmt::format("cannot put `{}` in the store: {}", name, std::strerror(errno)), errno);
+    if (listing_) listing_->insert(name);
   }
   fsync_dir(dir_.get());
   pending_.clear();
@@ -160,6 +176,7 @@ std::pair<std::string, bool> Store::add_tree(std::string_view hint, const TreeEn
       throw FsError(fmt::format("cannot put `{}` in the store: {}", name, std::strerror(err)), err);
   }
   fsync_dir(dir_.get());
+  if (listing_) listing_->insert(name);
   return {name, false};
 }
 

@@ -7,10 +7,12 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <vector>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 #include "util/hash.h"
 #include "util/safe_fs.h"
@@ -50,6 +52,8 @@ class Store {
   std::pair<std::string, bool> add_tree(std::string_view name_hint, const TreeEntry& hash_tree,
                                         const std::function<TreeEntry()>& make_tree);
 
+  // REQUIRES: nothing but this Store adds objects while it is open (the
+  // state lock, or a dry run, where an approximate answer is harmless).
   bool exists(const std::string& name) const;
   static std::string runtime_path(const std::string& name) { return std::string(kStoreDir) + "/" + name; }
   static Sha256 hash_file(std::string_view content, bool executable);
@@ -66,12 +70,17 @@ class Store {
  private:
   void write_tree(int parent, const std::string& name, const TreeEntry& tree);
   void seal(int parent, const std::string& name, const TreeEntry& tree);
+  static std::unordered_set<std::string> list_directory(int dir);
+
+  static constexpr size_t kLookupsBeforeListing = 64;
 
   bool dry_run_;
   Fd dir_;
   std::vector<std::pair<std::string, std::string>> pending_;  // temporary name, object name
   std::set<std::string> pending_names_;
   size_t written_ = 0;
+  mutable size_t lookups_ = 0;
+  mutable std::optional<std::unordered_set<std::string>> listing_;
 };
 
 // Removes a store object (making its directories writable first).

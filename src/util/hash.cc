@@ -1,13 +1,24 @@
 #include "util/hash.h"
 
+#include <cstdio>
+
 #include <openssl/evp.h>
 
 #include <stdexcept>
 
 namespace sc {
 
+namespace {
+// Fetched once: OpenSSL 3 otherwise looks the algorithm up on every
+// initialisation, which costs more than hashing a small file.
+const EVP_MD* sha256_algorithm() {
+  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+}  // namespace
+
 Sha256Builder::Sha256Builder() : ctx_(EVP_MD_CTX_new()) {
-  if (!ctx_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1)
+  if (!ctx_ || !sha256_algorithm() || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), sha256_algorithm(), nullptr) != 1)
     throw std::runtime_error("cannot initialise SHA-256");
 }
 
@@ -18,8 +29,9 @@ void Sha256Builder::add(std::string_view bytes) {
 }
 
 void Sha256Builder::add_field(std::string_view bytes) {
-  std::string length = std::to_string(bytes.size()) + ":";
-  add(length);
+  char length[24];
+  int n = std::snprintf(length, sizeof length, "%zu:", bytes.size());
+  add(std::string_view(length, static_cast<size_t>(n)));
   add(bytes);
 }
 

@@ -5,6 +5,9 @@
 #include "store/manifest.h"
 #include "store/store.h"
 #include "test_tree.h"
+#include "util/json_out.h"
+
+#include <nlohmann/json.hpp>
 
 using namespace sc;
 
@@ -75,6 +78,53 @@ TEST_CASE("manifests round-trip through JSON") {
   CHECK(m.to_json(false).find("buildTime") == std::string::npos);
   CHECK(m.to_json(true).find("buildTime") != std::string::npos);
   CHECK_FALSE(Manifest::from_json("{\"format\": \"other\"}", error));
+}
+
+TEST_CASE("JsonOut writes indented JSON that parses back to the same document") {
+  JsonOut out;
+  out.begin_object();
+  out.key("name").string("a \"quoted\"\nline\x01");
+  out.key("empty list").begin_array().end_array();
+  out.key("empty table").begin_object().end_object();
+  out.key("list").begin_array().integer(-3).boolean(false).null().optional_string(std::nullopt).end_array();
+  out.key("nested").begin_object().key("uid").optional_integer(1000).end_object();
+  out.end_object();
+  std::string text = out.finish();
+  CHECK(text ==
+        "{\n"
+        "  \"name\": \"a \\\"quoted\\\"\\nline\\u0001\",\n"
+        "  \"empty list\": [],\n"
+        "  \"empty table\": {},\n"
+        "  \"list\": [\n    -3,\n    false,\n    null,\n    null\n  ],\n"
+        "  \"nested\": {\n    \"uid\": 1000\n  }\n"
+        "}\n");
+  auto parsed = nlohmann::json::parse(text);
+  CHECK(parsed["name"] == "a \"quoted\"\nline\x01");
+  CHECK(parsed["nested"]["uid"] == 1000);
+}
+
+TEST_CASE("the store answers existence from its listing once a build asks about many objects") {
+  sc::test::TestTree t;
+  t.write("root/.keep", "");
+  Root root(t.path("root"));
+  std::vector<std::string> names;
+  {
+    Store store(root, false);
+    for (int i = 0; i < 100; ++i) names.push_back(store.add_file("f", std::to_string(i), false));
+    store.commit();
+  }
+  Store store(root, false);
+  // Past the first lookups the answers come from the directory's listing.
+  for (int round = 0; round < 2; ++round)
+    for (const std::string& n : names) CHECK(store.exists(n));
+  CHECK_FALSE(store.exists(Store::object_name(Store::hash_file("absent", false), "f")));
+  // An object added after the listing was read is known too.
+  std::string added = store.add_file("f", "new", false);
+  CHECK(store.objects_written() == 1);
+  CHECK(store.add_file("f", "new", false) == added);
+  store.commit();
+  CHECK(store.exists(added));
+  CHECK(store.objects_written() == 1);
 }
 
 namespace {
