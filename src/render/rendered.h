@@ -23,6 +23,14 @@ struct RenderedFile {
   std::string on_change;   // home: shell commands run as the user when the file changed
 };
 
+// A store object that no path links to, named by its content: the scripts
+// of services, which their unit runs from the store.
+struct RenderedObject {
+  std::string name;  // <hash>-<hint>, as the store names it
+  std::string content;
+  bool executable = true;
+};
+
 struct RenderedHook {
   std::string name;
   std::vector<std::string> command;
@@ -61,6 +69,7 @@ struct Rendered {
   std::vector<RenderedUser> users;
   std::vector<RenderedGroup> groups;
   std::vector<RenderedHook> hooks;    // in the order they run
+  std::vector<RenderedObject> objects;  // the system's and every user's, by name
 };
 
 }  // namespace sc

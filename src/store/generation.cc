@@ -96,6 +96,11 @@ BuiltGeneration build_generation(const Rendered& rendered, const BuildInfo& info
   m.packages = rendered.packages;
   m.users = rendered.users;
   m.groups = rendered.groups;
+  for (const RenderedObject& o : rendered.objects) {
+    std::string name = store.add_file(o.name.substr(o.name.find('-') + 1), o.content, o.executable);
+    if (name != o.name) throw FsError(fmt::format("the store names `{}` differently: {}", o.name, name), EINVAL);
+    m.objects.push_back(name);
+  }
 
   TreeEntry tree;
   tree.children["etc"].kind = TreeEntry::Kind::Dir;  // /etc/static exists even when empty
@@ -150,6 +155,7 @@ void mark_live(const Root& root, const std::string& object, std::set<std::string
     auto j = nlohmann::json::parse(read_file_at(dir.get(), "manifest.json"));
     for (const auto& f : j.value("files", nlohmann::json::array()))
       if (f.contains("object")) live.insert(f["object"].get<std::string>());
+    for (const auto& o : j.value("objects", nlohmann::json::array())) live.insert(o.get<std::string>());
     for (const auto& h : j.value("homes", nlohmann::json::array()))
       if (h.contains("generation")) mark_live(root, h["generation"].get<std::string>(), live);
   } catch (const FsError&) {

@@ -1,5 +1,8 @@
 #include "store/manifest.h"
 
+#include <map>
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "util/json_out.h"
@@ -25,7 +28,62 @@ const ManifestHome* Manifest::home(const std::string& user) const {
   return nullptr;
 }
 
+std::vector<ManifestUnit> units_among(const std::vector<ManifestFile>& files, const std::string& dir) {
+  std::map<std::string, ManifestUnit> units;
+  std::map<std::string, std::vector<std::string>> wanted_by;
+  auto is_unit_name = [](std::string_view name) {
+    static const std::set<std::string_view> kTypes = {"service", "socket", "target", "timer", "path", "mount",
+                                                      "automount", "swap", "slice", "scope", "device"};
+    size_t dot = name.rfind('.');
+    return dot != std::string_view::npos && dot > 0 && kTypes.count(name.substr(dot + 1));
+  };
+  for (const ManifestFile& f : files) {
+    if (f.path.compare(0, dir.size(), dir) != 0) continue;
+    std::string_view rel = std::string_view(f.path).substr(dir.size());
+    size_t slash = rel.find('/');
+    if (slash == std::string_view::npos) {
+      if (f.type == "symlink" && f.target == "/dev/null") continue;  // masked
+      if (is_unit_name(rel) && f.type != "symlink") {
+        ManifestUnit& u = units[std::string(rel)];
+        u.name = std::string(rel);
+        u.file = &f;
+      }
+      continue;
+    }
+    std::string_view parent = rel.substr(0, slash), leaf = rel.substr(slash + 1);
+    if (leaf.find('/') != std::string_view::npos) continue;
+    auto ends_with = [](std::string_view s, std::string_view end) {
+      return s.size() > end.size() && s.substr(s.size() - end.size()) == end;
+    };
+    if (ends_with(parent, ".d") && ends_with(leaf, ".conf")) {
+      units[std::string(parent.substr(0, parent.size() - 2))].dropins.push_back(&f);
+    } else if (ends_with(parent, ".wants") || ends_with(parent, ".requires")) {
+      std::string target(parent.substr(0, parent.rfind('.')));
+      wanted_by[std::string(leaf)].push_back(target);
+    }
+  }
+  std::vector<ManifestUnit> out;
+  for (auto& [name, unit] : units) {
+    if (!unit.file) continue;  // drop-ins for a unit that sysconf does not define
+    unit.wanted_by = wanted_by[name];
+    out.push_back(std::move(unit));
+  }
+  return out;
+}
+
 namespace {
+
+void write_units(JsonOut& out, const std::vector<ManifestFile>& files, const std::string& dir) {
+  out.begin_array();
+  for (const ManifestUnit& u : units_among(files, dir)) {
+    out.begin_object().key("name").string(u.name).key("object").string(u.file->object);
+    out.key("dropIns").begin_array();
+    for (const ManifestFile* d : u.dropins) out.string(d->path);
+    out.end_array();
+    out.key("wantedBy").strings(u.wanted_by).end_object();
+  }
+  out.end_array();
+}
 
 void write_file(JsonOut& out, const ManifestFile& f, bool home) {
   out.begin_object().key("path").string(f.path).key("type").string(f.type);
@@ -66,6 +124,8 @@ void write_home_members(JsonOut& out, const ManifestHome& h) {
   for (const ManifestFile& f : h.files) write_file(out, f, true);
   out.end_array();
   out.key("packages").strings(h.packages);
+  out.key("units");
+  write_units(out, h.files, kUserUnitDir);
 }
 
 }  // namespace
@@ -117,7 +177,9 @@ std::string Manifest::to_json(bool with_time) const {
     out.key("inputsHash").string(hook.inputs_hash).end_object();
   }
   out.end_array();
-  out.key("units").begin_array().end_array();
+  out.key("units");
+  write_units(out, files, kSystemUnitDir);
+  out.key("objects").strings(objects);
   out.end_object();
   return out.finish();
 }
@@ -146,6 +208,7 @@ std::optional<Manifest> Manifest::from_json(const std::string& text, std::string
       m.homes.push_back(std::move(h));
     }
     m.packages = j.value("packages", std::vector<std::string>{});
+    m.objects = j.value("objects", std::vector<std::string>{});
     for (const json& uj : j.value("users", json::array())) {
       RenderedUser u;
       u.name = uj.value("name", "");

@@ -27,6 +27,24 @@ struct ManifestFile {
   bool same_content(const ManifestFile& other) const;
 };
 
+// A unit among a generation's files: a file directly in the unit directory,
+// its drop-ins (NAME.d/*.conf) and the targets whose .wants/ or .requires/
+// link to it. Derived from the files; written to manifest.json for people
+// and tools, never read back.
+struct ManifestUnit {
+  std::string name;                  // "foo.service"
+  const ManifestFile* file = nullptr;
+  std::vector<const ManifestFile*> dropins;  // sorted by path
+  std::vector<std::string> wanted_by;        // targets, through .wants/ or .requires/
+};
+
+constexpr const char* kSystemUnitDir = "/etc/systemd/system/";
+constexpr const char* kUserUnitDir = ".config/systemd/user/";
+
+// The units among `files` (sorted by path) in `dir`. A unit masked by a
+// link to /dev/null is not a unit.
+std::vector<ManifestUnit> units_among(const std::vector<ManifestFile>& files, const std::string& dir);
+
 struct ManifestHook {
   std::string name;
   std::vector<std::string> command;
@@ -55,6 +73,7 @@ struct Manifest {
   std::vector<RenderedUser> users;
   std::vector<RenderedGroup> groups;
   std::vector<ManifestHook> hooks;  // in the order they run
+  std::vector<std::string> objects; // store objects no path names (service scripts)
 
   const ManifestFile* file(const std::string& path) const;
   const ManifestHome* home(const std::string& user) const;

@@ -1,0 +1,251 @@
+#include "render/units.h"
+
+#include <fmt/format.h>
+
+#include "store/store.h"
+#include "util/hash.h"
+#include "util/json_writer.h"
+
+namespace sc {
+
+namespace {
+
+const Value* field(const Value* table, std::string_view key) {
+  const TableEntry* e = table ? table->find(key) : nullptr;
+  return e && e->value->kind != ValueKind::Null ? e->value : nullptr;
+}
+
+std::string text(const Value* table, std::string_view key) {
+  const Value* v = field(table, key);
+  return v && v->is_string() ? std::string(v->str()) : std::string();
+}
+
+std::vector<std::string> strings(const Value* table, std::string_view key) {
+  std::vector<std::string> out;
+  const Value* v = field(table, key);
+  if (!v || !v->is_list()) return out;
+  for (auto it = v->begin_items(); it != v->end_items(); ++it)
+    if ((*it)->is_string()) out.emplace_back((*it)->str());
+  return out;
+}
+
+bool flag(const Value* table, std::string_view key, bool fallback) {
+  const Value* v = field(table, key);
+  return v && v->kind == ValueKind::Bool ? v->boolean : fallback;
+}
+
+// A value as systemd writes it in a unit: booleans as true/false.
+std::optional<std::string> unit_scalar(const Value* v) {
+  switch (v->kind) {
+    case ValueKind::Bool: return v->boolean ? "true" : "false";
+    case ValueKind::Int:
+    case ValueKind::Float: return format_number(v);
+    case ValueKind::String: return std::string(v->str());
+    default: return std::nullopt;
+  }
+}
+
+// Environment="K=V", quoted as systemd unquotes it.
+std::string environment_assignment(const std::string& name, const std::string& value) {
+  std::string out = "\"";
+  for (char c : name + "=" + value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+class UnitWriter {
+ public:
+  UnitWriter(const UnitRenderer& r, std::vector<RenderedObject>& objects) : r_(r), objects_(objects) {}
+
+  void section(const std::string& name) {
+    if (!text_.empty()) text_ += '\n';
+    text_ += "[" + name + "]\n";
+  }
+  void key(const std::string& k, const std::string& v) { text_ += k + "=" + v + "\n"; }
+  void list(const std::string& k, const std::vector<std::string>& values) {
+    if (!values.empty()) key(k, fmt::format("{}", fmt::join(values, " ")));
+  }
+  // A table of extra keys (unitConfig, serviceConfig, timerConfig).
+  void extra(const Value* table, const std::vector<std::string>& option) {
+    if (!table || !table->is_table()) return;
+    for (auto e = table->begin_entries(); e != table->end_entries(); ++e) {
+      std::string k(e->key);
+      if (e->value->kind == ValueKind::Null) continue;
+      if (e->value->is_list()) {
+        for (auto it = e->value->begin_items(); it != e->value->end_items(); ++it) scalar(k, *it, option);
+      } else {
+        scalar(k, e->value, option);
+      }
+    }
+  }
+  void scalar(const std::string& k, const Value* v, const std::vector<std::string>& option) {
+    if (auto s = unit_scalar(v)) {
+      key(k, *s);
+    } else {
+      auto where = option;
+      where.push_back(k);
+      r_.error("a unit setting is a string, a number, a boolean or a list of those", where);
+    }
+  }
+  // The hash that stands for `triggers`: a managed file by its content, anything else by itself.
+  std::string trigger_hash(const std::vector<std::string>& triggers) const {
+    Sha256Builder b;
+    for (const std::string& t : triggers) {
+      auto identity = r_.managed_file_identity ? r_.managed_file_identity(t) : std::nullopt;
+      b.add_field(identity ? "file" : "value");
+      b.add_field(identity ? *identity : t);
+    }
+    return short_base32(b.finish());
+  }
+  // A script run from the store; returns its path.
+  std::string script(const std::string& unit, const std::string& what, const std::string& body) {
+    RenderedObject o;
+    o.content = "#!/bin/sh\nset -e\n" + body;
+    if (o.content.back() != '\n') o.content += '\n';
+    o.name = Store::object_name(Store::hash_file(o.content, true), unit + "-" + what);
+    std::string path = Store::runtime_path(o.name);
+    objects_.push_back(std::move(o));
+    return path;
+  }
+  std::string finish() { return std::move(text_); }
+
+ private:
+  const UnitRenderer& r_;
+  std::vector<RenderedObject>& objects_;
+  std::string text_;
+};
+
+}  // namespace
+
+void UnitRenderer::render(const UnitOptions& options, std::vector<RenderedUnitFile>& files,
+                          std::vector<RenderedObject>& objects) const {
+  auto option_of = [&](const char* kind, std::string_view name) {
+    std::vector<std::string> path = option_prefix;
+    path.push_back(kind);
+    path.emplace_back(name);
+    return path;
+  };
+  auto add_file = [&](const std::string& unit, std::string content, const std::vector<std::string>& option) {
+    RenderedUnitFile f;
+    f.file.path = dir + unit;
+    f.file.content = std::move(content);
+    f.option = option;
+    files.push_back(std::move(f));
+  };
+  // wantedBy and requiredBy: links that systemd reads like [Install] had been applied.
+  auto add_links = [&](const std::string& unit, const Value* def, const std::vector<std::string>& option) {
+    for (const char* kind : {"wantedBy", "requiredBy"}) {
+      for (const std::string& target : strings(def, kind)) {
+        RenderedUnitFile link;
+        link.file.kind = RenderedFile::Kind::Symlink;
+        link.file.path = dir + target + (kind[0] == 'w' ? ".wants/" : ".requires/") + unit;
+        link.file.target = "../" + unit;
+        link.option = option;
+        link.option.push_back(kind);
+        files.push_back(std::move(link));
+      }
+    }
+  };
+  // [Unit] and [Install], common to services and timers.
+  auto unit_section = [&](UnitWriter& w, const Value* def, const std::vector<std::string>& option) {
+    w.section("Unit");
+    if (std::string d = text(def, "description"); !d.empty()) w.key("Description", d);
+    w.list("Documentation", strings(def, "documentation"));
+    w.list("After", strings(def, "after"));
+    w.list("Before", strings(def, "before"));
+    w.list("Wants", strings(def, "wants"));
+    w.list("Requires", strings(def, "requires"));
+    w.list("PartOf", strings(def, "partOf"));
+    w.list("Conflicts", strings(def, "conflicts"));
+    if (auto t = strings(def, "restartTriggers"); !t.empty()) w.key("X-Restart-Triggers", w.trigger_hash(t));
+    if (auto t = strings(def, "reloadTriggers"); !t.empty()) w.key("X-Reload-Triggers", w.trigger_hash(t));
+    auto unit_config = option;
+    unit_config.push_back("unitConfig");
+    w.extra(field(def, "unitConfig"), unit_config);
+  };
+  auto install_section = [&](UnitWriter& w, const Value* def) {
+    auto wanted = strings(def, "wantedBy"), required = strings(def, "requiredBy");
+    if (wanted.empty() && required.empty()) return;
+    w.section("Install");
+    w.list("WantedBy", wanted);
+    w.list("RequiredBy", required);
+  };
+
+  if (options.services && options.services->is_table()) {
+    for (auto e = options.services->begin_entries(); e != options.services->end_entries(); ++e) {
+      const Value* def = e->value;
+      if (!flag(def, "enable", true)) continue;
+      std::string unit = std::string(e->key) + ".service";
+      auto option = option_of("services", e->key);
+      UnitWriter w(*this, objects);
+      unit_section(w, def, option);
+      w.section("Service");
+      if (const Value* env = field(def, "environment"); env && env->is_table())
+        for (auto v = env->begin_entries(); v != env->end_entries(); ++v)
+          if (v->value->is_string()) w.key("Environment", environment_assignment(std::string(v->key), std::string(v->value->str())));
+      if (auto path = strings(def, "path"); !path.empty())
+        w.key("Environment", environment_assignment("PATH", fmt::format("{}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                                                         fmt::join(path, ":"))));
+      if (std::string s = text(def, "preStart"); !s.empty()) w.key("ExecStartPre", w.script(std::string(e->key), "pre-start", s));
+      if (std::string s = text(def, "script"); !s.empty()) w.key("ExecStart", w.script(std::string(e->key), "start", s));
+      if (std::string s = text(def, "postStart"); !s.empty()) w.key("ExecStartPost", w.script(std::string(e->key), "post-start", s));
+      // NixOS's switch rules, carried in the unit itself.
+      if (flag(def, "reloadIfChanged", false)) {
+        w.key("X-ReloadIfChanged", "true");
+      } else if (!flag(def, "restartIfChanged", true)) {
+        w.key("X-RestartIfChanged", "false");
+      }
+      if (!flag(def, "stopIfChanged", true)) w.key("X-StopIfChanged", "false");
+      auto service_config = option;
+      service_config.push_back("serviceConfig");
+      w.extra(field(def, "serviceConfig"), service_config);
+      install_section(w, def);
+      add_file(unit, w.finish(), option);
+      add_links(unit, def, option);
+    }
+  }
+  if (options.timers && options.timers->is_table()) {
+    for (auto e = options.timers->begin_entries(); e != options.timers->end_entries(); ++e) {
+      const Value* def = e->value;
+      if (!flag(def, "enable", true)) continue;
+      std::string unit = std::string(e->key) + ".timer";
+      auto option = option_of("timers", e->key);
+      UnitWriter w(*this, objects);
+      unit_section(w, def, option);
+      w.section("Timer");
+      auto timer_config = option;
+      timer_config.push_back("timerConfig");
+      w.extra(field(def, "timerConfig"), timer_config);
+      install_section(w, def);
+      add_file(unit, w.finish(), option);
+      add_links(unit, def, option);
+    }
+  }
+  if (options.units && options.units->is_table()) {
+    for (auto e = options.units->begin_entries(); e != options.units->end_entries(); ++e) {
+      const Value* def = e->value;
+      if (!flag(def, "enable", true)) continue;
+      std::string unit(e->key);
+      auto option = option_of("units", e->key);
+      if (unit.find('/') != std::string::npos || unit.find('.') == std::string::npos) {
+        error(fmt::format("`{}` is not a unit name such as \"foo.socket\"", unit), option);
+        continue;
+      }
+      const Value* t = field(def, "text");
+      if (!t || !t->is_string()) {
+        auto where = option;
+        where.push_back("text");
+        error("a verbatim unit needs its text", where);
+        continue;
+      }
+      std::string content(t->str());
+      if (!content.empty() && content.back() != '\n') content += '\n';
+      add_file(unit, std::move(content), option);
+      add_links(unit, def, option);
+    }
+  }
+}
+
+}  // namespace sc

@@ -1,0 +1,40 @@
+// Which units a switch stops, reloads, restarts and starts (DESIGN.md
+// section 7), decided as NixOS's switch-to-configuration does from the old
+// and new unit files and from what the manager reports active. A value:
+// computed before anything changes, printed by --dry-run, carried out by
+// unit_jobs.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "units/unit_file.h"
+
+namespace sc {
+
+// One generation's units in one scope (system, or a user's), by unit name.
+struct UnitSet {
+  std::map<std::string, UnitSections> units;
+  // target → the units it wants or requires through .wants/ and .requires/ links
+  std::map<std::string, std::set<std::string>> wanted_by_target;
+};
+
+struct UnitPlan {
+  std::vector<std::string> stop;     // before the files change
+  std::vector<std::string> skip;     // changed, but restartIfChanged = false (or manual start only): reported
+  std::vector<std::string> reload;   // after daemon-reload
+  std::vector<std::string> restart;
+  std::vector<std::string> start;
+  bool empty() const { return stop.empty() && reload.empty() && restart.empty() && start.empty(); }
+};
+
+// `active`: every unit the manager reports active or activating (with its
+// ActiveState); other units are never touched, as in NixOS.
+UnitPlan plan_units(const UnitSet& old_units, const UnitSet& new_units, const std::map<std::string, std::string>& active);
+
+// "would stop the following units: a, b" lines (or "stopping ..." without `dry`).
+std::string describe_unit_plan(const UnitPlan& plan, const std::string& scope_label);
+
+}  // namespace sc
