@@ -48,8 +48,12 @@ class Activator {
     journal_.from = from_ ? std::optional<std::string>(from_->object) : std::nullopt;
     journal_.to = to_.object;
     journal_.profile_number = number_;
+    journal_.units_reload = plan.units.plan.reload;
+    journal_.units_restart = plan.units.plan.restart;
+    journal_.units_start = plan.units.plan.start;
     phase("start");
-    // (Units that must stop before the files change are stopped here: issue 6.)
+    units(stop_units, plan);
+    phase("stop");
     install_packages(plan);
     phase("packages");
     link_etc(plan);
@@ -57,6 +61,8 @@ class Activator {
     run_hooks(plan);
     install_deferred();
     phase("hooks");
+    units(start_units, plan);
+    phase("units");
     activate_homes(plan);
     phase("homes");
     Profiles profiles(root_, false);
@@ -69,6 +75,13 @@ class Activator {
   }
 
  private:
+  void units(void (*step)(const Root&, const UnitSteps&, UnitJobsReport&), const Plan& plan) {
+    UnitJobsReport r;
+    step(root_, plan.units, r);
+    for (auto& m : r.messages) say(m);
+    for (auto& f : r.failures) failed(f);
+  }
+
   void install_packages(const Plan& plan) {
     auto backend = detect_package_backend(root_);
     if (!backend) {
@@ -293,6 +306,11 @@ bool plan_activation(const Root& root, const std::optional<ActivationTarget>& fr
                      const ActivationOptions& options, Diagnostics& diags, ActivationReport& report, Plan& plan) {
   size_t errors_before = diags.error_count();
   plan = make_plan(root, from ? from->manifest : nullptr, *to.manifest, PlanOptions{options.no_backup}, diags);
+  try {
+    plan.units = plan_system_units(root, from ? from->manifest : nullptr, *to.manifest, options.unbuilt, options.resume);
+  } catch (const FsError& e) {
+    diags.error(fmt::format("cannot plan the units: {}", e.what()), SourcePos{});
+  }
   report.plan_text = options.json ? plan_json(plan) : describe_plan(plan);
   return diags.error_count() == errors_before;
 }
@@ -343,6 +361,7 @@ bool recover(const Root& root, bool undo, Diagnostics& diags, ActivationReport& 
   report.messages.push_back(fmt::format("{} the interrupted activation of {} (it had reached phase {})",
                                         undo && from ? "undoing" : "finishing", journal->to, journal->phase));
   ActivationOptions options;
+  options.resume = &*journal;
   return activate(root, from, to, options, diags, report);
 }
 

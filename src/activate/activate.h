@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "activate/units.h"
 #include "plan/plan.h"
 #include "store/manifest.h"
 
@@ -21,6 +22,8 @@ struct ActivationOptions {
   bool dry_run = false;
   bool no_backup = false;
   bool json = false;
+  ReadObject unbuilt;             // the new generation's objects before they are in the store
+  const Journal* resume = nullptr;  // an interrupted activation's journal, being finished
 };
 
 struct ActivationReport {

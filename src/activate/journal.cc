@@ -20,6 +20,9 @@ std::optional<Journal> read_journal(const Root& root) {
     out.to = j.at("to").get<std::string>();
     out.profile_number = j.value("profileNumber", 0);
     out.phase = j.value("phase", "");
+    out.units_reload = j.value("unitsToReload", std::vector<std::string>{});
+    out.units_restart = j.value("unitsToRestart", std::vector<std::string>{});
+    out.units_start = j.value("unitsToStart", std::vector<std::string>{});
     return out;
   } catch (const FsError&) {
     return std::nullopt;
@@ -34,6 +37,9 @@ void write_journal(const Root& root, const Journal& journal) {
   j["to"] = journal.to;
   j["profileNumber"] = journal.profile_number;
   j["phase"] = journal.phase;
+  j["unitsToReload"] = journal.units_reload;
+  j["unitsToRestart"] = journal.units_restart;
+  j["unitsToStart"] = journal.units_start;
   Fd dir = state_dir(root, true);
   write_file_at(dir.get(), "journal.json", j.dump(2) + "\n", 0644);
 }

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "util/safe_fs.h"
 
@@ -16,6 +17,10 @@ struct Journal {
   std::string to;                   // the generation being activated
   int profile_number = 0;           // the system profile's number for `to`
   std::string phase;
+  // Units to reload, restart and start once the files are switched: written
+  // before any unit is stopped, so that a run killed after stopping them
+  // brings them back (NixOS's start list).
+  std::vector<std::string> units_reload, units_restart, units_start;
 };
 
 std::optional<Journal> read_journal(const Root& root);

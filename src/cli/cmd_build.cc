@@ -14,6 +14,7 @@
 #include "cli/state.h"
 #include "plan/plan.h"
 #include "render/render.h"
+#include "store/store.h"
 
 namespace sc {
 
@@ -123,6 +124,16 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
     BuiltGeneration built = build_generation(*rendered, info, preview_store);
     ActivationTarget to{built.object, &built.manifest, 0};  // numbered when activation starts
     ActivationOptions activation{dry, options.no_backup, options.json};
+    // The new unit files, to plan the units before the store has them.
+    std::map<std::string, const std::string*> unit_objects;
+    for (const RenderedFile& f : rendered->etc)
+      if (f.kind == RenderedFile::Kind::Content && f.path.rfind(kSystemUnitDir, 0) == 0)
+        unit_objects[Store::object_name(Store::hash_file(f.content, f.executable), f.path)] = &f.content;
+    activation.unbuilt = [&](const std::string& object) -> std::optional<std::string> {
+      auto it = unit_objects.find(object);
+      if (it == unit_objects.end()) return std::nullopt;
+      return *it->second;
+    };
     Plan plan;
     if (!plan_activation(*root, from, to, activation, ctx.diags(), report, plan))
       return finish_activation(ctx, false, report, options.json, "{}");

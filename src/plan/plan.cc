@@ -86,7 +86,7 @@ bool Plan::changes_anything() const {
       return s.op == FileOp::Create || s.op == FileOp::Update || s.op == FileOp::Remove || s.op == FileOp::Backup;
     });
   };
-  if (busy(etc) || !install.empty() || !remove.empty()) return true;
+  if (busy(etc) || !install.empty() || !remove.empty() || !units.plan.empty()) return true;
   for (const HomePlan& h : homes)
     if (busy(h.steps)) return true;
   for (const HookStep& h : hooks)
@@ -386,6 +386,11 @@ std::string describe_plan(const Plan& plan) {
     out += h.runnable ? fmt::format("hook {}: {}\n", h.name, fmt::join(h.command, " "))
                       : fmt::format("hook {}: not run under --root (the tool takes no root)\n", h.name);
   }
+  if (plan.units.manager) {
+    out += describe_unit_plan(plan.units.plan, "units");
+  } else if (!plan.units.changed.empty()) {
+    out += fmt::format("units changed: {} ({})\n", fmt::join(plan.units.changed, ", "), plan.units.note);
+  }
   if (!plan.changes_anything()) out += "nothing to change\n";
   return out;
 }
@@ -411,7 +416,11 @@ std::string plan_json(const Plan& plan) {
   for (const HookStep& h : plan.hooks)
     hooks.push_back({{"name", h.name}, {"run", h.run && h.runnable}, {"changed", h.run}, {"command", h.command}});
   j["hooks"] = hooks;
-  j["units"] = json::array();
+  const UnitPlan& u = plan.units.plan;
+  j["units"] = {{"manager", plan.units.manager}, {"stop", u.stop},     {"skip", u.skip},
+                {"reload", u.reload},           {"restart", u.restart}, {"start", u.start},
+                {"changed", plan.units.changed}};
+  if (!plan.units.note.empty()) j["units"]["note"] = plan.units.note;
   j["changes"] = plan.changes_anything();
   return j.dump(2) + "\n";
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "store/manifest.h"
+#include "units/unit_plan.h"
 #include "util/diagnostic.h"
 #include "util/safe_fs.h"
 
@@ -53,6 +54,15 @@ struct HookStep {
   std::vector<std::string> command;  // as it will run (with the root flag)
 };
 
+// The system manager's part of the plan (DESIGN.md section 7).
+struct UnitSteps {
+  bool manager = false;  // a manager answered: `plan` is what will be done
+  std::string note;      // otherwise, why not (no manager under --root)
+  UnitPlan plan;
+  std::vector<std::string> changed;  // units whose files differ, for the note
+  std::vector<std::string> all;      // every unit of the new generation: checked for failure at the end
+};
+
 struct Plan {
   const Manifest* from = nullptr;  // null on the first activation
   const Manifest* to = nullptr;
@@ -62,6 +72,7 @@ struct Plan {
   std::vector<std::string> remove;   // packages it drops
   std::vector<HookStep> hooks;
   std::vector<std::string> secrets_missing;  // reported as errors before anything changes
+  UnitSteps units;
 
   bool changes_anything() const;
 };

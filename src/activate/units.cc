@@ -1,0 +1,180 @@
+#include "activate/units.h"
+
+#include <algorithm>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "store/store.h"
+#include "units/systemd_bus.h"
+
+namespace sc {
+
+namespace {
+
+// How long a switch waits for the jobs of one step.
+constexpr std::chrono::seconds kJobTimeout{300};
+
+std::unique_ptr<SystemdManager> connect_system_manager(const Root& root, std::string& error) {
+  auto address = system_manager_address(root.is_live());
+  if (!address) {
+    error = "no running system manager under --root";
+    return nullptr;
+  }
+  return SystemdManager::connect(*address, error);
+}
+
+void merge(std::vector<std::string>& into, const std::vector<std::string>& more) {
+  std::set<std::string> all(into.begin(), into.end());
+  all.insert(more.begin(), more.end());
+  into.assign(all.begin(), all.end());
+}
+
+// Runs one step's jobs and reports each that did not finish.
+void run_step(SystemdManager& manager, const char* method, const char* gerund, const std::vector<std::string>& units,
+              UnitJobsReport& report) {
+  if (units.empty()) return;
+  report.messages.push_back(fmt::format("{} the following units: {}", gerund, fmt::join(units, ", ")));
+  for (const JobOutcome& job : manager.run_jobs(method, units, kJobTimeout)) {
+    if (job.ok()) continue;
+    UnitStatus s = manager.status(job.unit);
+    std::string detail = fmt::format("ActiveState={} SubState={}", s.active_state, s.sub_state);
+    if (!s.result.empty()) detail += " Result=" + s.result;
+    if (s.exit_status) detail += fmt::format(" ExecMainStatus={}", *s.exit_status);
+    report.failures.push_back(fmt::format("unit {} failed to {}: {} ({})", job.unit, job.verb, job.result, detail));
+  }
+}
+
+// Units that a target pulled in finish after the target's own job: wait
+// until none of ours is still changing state (at most a few seconds), then
+// report every one that failed, as NixOS does after its jobs settle.
+void report_failed_units(SystemdManager& manager, const std::vector<std::string>& units, UnitJobsReport& report) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  std::map<std::string, UnitStatus> status;
+  for (;;) {
+    bool settling = false;
+    for (const std::string& unit : units) {
+      status[unit] = manager.status(unit);
+      const std::string& state = status[unit].active_state;
+      settling = settling || state == "activating" || state == "deactivating" || state == "reloading";
+    }
+    if (!settling || std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (const std::string& unit : units) {
+    const UnitStatus& s = status[unit];
+    if (s.active_state != "failed") continue;
+    bool already = std::any_of(report.failures.begin(), report.failures.end(),
+                               [&](const std::string& f) { return f.rfind("unit " + unit + " ", 0) == 0; });
+    if (already) continue;
+    std::string detail = s.result.empty() ? "" : " Result=" + s.result;
+    if (s.exit_status) detail += fmt::format(" ExecMainStatus={}", *s.exit_status);
+    report.failures.push_back(fmt::format("unit {} failed (SubState={}{})", unit, s.sub_state, detail));
+  }
+}
+
+}  // namespace
+
+UnitSet generation_units(const Root& root, const std::vector<ManifestFile>& files, const std::string& dir,
+                         const ReadObject& unbuilt) {
+  std::optional<Fd> store;
+  try {
+    store = open_dir_beneath(root.fd(), Root::relative(kStoreDir), false);
+  } catch (const FsError&) {
+  }
+  auto read = [&](const ManifestFile& f) -> std::string {
+    if (f.type != "file") return "";
+    if (store) {
+      try {
+        return read_file_at(store->get(), f.object);
+      } catch (const FsError&) {
+      }
+    }
+    if (unbuilt)
+      if (auto text = unbuilt(f.object)) return *text;
+    throw FsError(fmt::format("the unit file {} ({}) is not in the store", f.path, f.object), ENOENT);
+  };
+  UnitSet set;
+  for (const ManifestUnit& u : units_among(files, dir)) {
+    std::vector<std::string> dropins;
+    for (const ManifestFile* d : u.dropins) dropins.push_back(read(*d));
+    set.units[u.name] = parse_unit(read(*u.file), dropins);
+    for (const std::string& target : u.wanted_by) set.wanted_by_target[target].insert(u.name);
+  }
+  return set;
+}
+
+UnitSteps plan_system_units(const Root& root, const Manifest* from, const Manifest& to, const ReadObject& unbuilt,
+                            const Journal* resume) {
+  UnitSteps steps;
+  static const std::vector<ManifestFile> kNone;
+  UnitSet old_units = generation_units(root, from ? from->files : kNone, kSystemUnitDir, nullptr);
+  UnitSet new_units = generation_units(root, to.files, kSystemUnitDir, unbuilt);
+  for (const auto& [name, unit] : new_units.units) {
+    steps.all.push_back(name);
+    auto old = old_units.units.find(name);
+    if (old == old_units.units.end() || compare_units(old->second, unit) != UnitChange::Equal) steps.changed.push_back(name);
+  }
+  for (const auto& [name, unit] : old_units.units)
+    if (!new_units.units.count(name)) steps.changed.push_back(name);
+  std::sort(steps.changed.begin(), steps.changed.end());
+
+  std::string error;
+  auto manager = connect_system_manager(root, error);
+  std::map<std::string, std::string> active;
+  if (manager) active = manager->active_units(error);
+  if (!manager || !error.empty()) {
+    steps.note = error + "; the new units take effect when the system next boots";
+    return steps;
+  }
+  steps.manager = true;
+  steps.plan = plan_units(old_units, new_units, active);
+  if (resume) {
+    merge(steps.plan.reload, resume->units_reload);
+    merge(steps.plan.restart, resume->units_restart);
+    merge(steps.plan.start, resume->units_start);
+  }
+  return steps;
+}
+
+void stop_units(const Root& root, const UnitSteps& steps, UnitJobsReport& report) {
+  if (!steps.manager || steps.plan.stop.empty()) return;
+  std::string error;
+  auto manager = connect_system_manager(root, error);
+  if (!manager) {
+    report.failures.push_back(error);
+    return;
+  }
+  run_step(*manager, "StopUnit", "stopping", steps.plan.stop, report);
+}
+
+void start_units(const Root& root, const UnitSteps& steps, UnitJobsReport& report) {
+  if (!steps.manager) {
+    if (!steps.changed.empty()) report.messages.push_back(fmt::format("units changed: {} ({})", fmt::join(steps.changed, ", "), steps.note));
+    return;
+  }
+  std::string error;
+  auto manager = connect_system_manager(root, error);
+  if (!manager || !manager->reload(error)) {
+    report.failures.push_back(error);
+    return;
+  }
+  const UnitPlan& plan = steps.plan;
+  if (!plan.skip.empty())
+    report.messages.push_back(fmt::format("NOT restarting the following changed units: {}", fmt::join(plan.skip, ", ")));
+  // A unit to reload that is no longer running (a dependency stopped it) is started instead.
+  std::vector<std::string> reload, start = plan.start;
+  for (const std::string& unit : plan.reload) {
+    std::string state = manager->status(unit).active_state;
+    (state == "active" || state == "activating" || state == "reloading" ? reload : start).push_back(unit);
+  }
+  run_step(*manager, "ReloadUnit", "reloading", reload, report);
+  run_step(*manager, "RestartUnit", "restarting", plan.restart, report);
+  std::sort(start.begin(), start.end());
+  start.erase(std::unique(start.begin(), start.end()), start.end());
+  run_step(*manager, "StartUnit", "starting", start, report);
+  report_failed_units(*manager, steps.all, report);
+}
+
+}  // namespace sc

@@ -1,0 +1,71 @@
+// A connection to a systemd manager (the system's, or a user's) over
+// libsystemd's sd-bus, speaking org.freedesktop.systemd1 directly on the
+// manager's private socket: list units, daemon-reload, and run jobs while
+// waiting for each one's JobRemoved signal. Never systemctl.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sd_bus;
+struct sd_bus_slot;
+
+
+namespace sc {
+
+struct UnitStatus {
+  std::string active_state;  // "active", "failed", ...
+  std::string sub_state;     // "running", "dead", ...
+  std::string result;        // a service's Result ("exit-code"), if it has one
+  std::optional<int> exit_status;  // a service's ExecMainStatus
+  std::string fragment_path;
+};
+
+struct JobOutcome {
+  std::string unit;
+  std::string verb;    // "start", "stop", "reload", "restart"
+  std::string result;  // "done", "failed", "timeout", "dependency", "canceled", "skipped", or the call's error
+  bool ok() const { return result == "done" || result == "skipped"; }
+};
+
+class SystemdManager {
+ public:
+  // Connects to the manager listening at `address` ("unix:path=/run/systemd/private").
+  // Returns null with `error` set when nobody answers there.
+  static std::unique_ptr<SystemdManager> connect(const std::string& address, std::string& error);
+  ~SystemdManager();
+  SystemdManager(const SystemdManager&) = delete;
+  SystemdManager& operator=(const SystemdManager&) = delete;
+
+  // Units that are not inactive (and are not followers of another unit),
+  // with their ActiveState.
+  std::map<std::string, std::string> active_units(std::string& error);
+  UnitStatus status(const std::string& unit);
+  // daemon-reload; systemd answers when the reload is done.
+  bool reload(std::string& error);
+  // Runs one job per unit ("StartUnit", "StopUnit", "ReloadUnit",
+  // "RestartUnit") and waits for all of them, at most `timeout` in all.
+  std::vector<JobOutcome> run_jobs(const std::string& verb, const std::vector<std::string>& units,
+                                   std::chrono::seconds timeout);
+
+ private:
+  explicit SystemdManager(sd_bus* bus) : bus_(bus) {}
+  friend struct JobSignals;
+  void job_removed(const std::string& job, const std::string& result);
+
+  sd_bus* bus_;
+  sd_bus_slot* job_removed_slot_ = nullptr;
+  std::map<std::string, size_t> pending_;  // job object path → index in outcomes_
+  std::vector<JobOutcome> outcomes_;
+};
+
+// The address of the system manager of `root`: the live system's private
+// socket, or for tests under --root the manager named by
+// SYSCONF_TEST_SYSTEMD_ADDRESS. None: the root has no running manager.
+std::optional<std::string> system_manager_address(bool live_root);
+
+}  // namespace sc
