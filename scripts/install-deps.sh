@@ -6,7 +6,9 @@ packages=(
   g++ cmake ninja-build pkg-config git python3
   libtomlplusplus-dev libfmt-dev libspdlog-dev libsystemd-dev libcli11-dev catch2 libssl-dev nlohmann-json3-dev
   clang libclang-rt-14-dev  # the libFuzzer targets
-  systemd                   # systemd-sysusers and systemd-tmpfiles, run by the tests' hooks under scratch roots
+  systemd                   # systemd-sysusers and systemd-tmpfiles, run by the tests' hooks under scratch roots,
+                            # and the private `systemd --user` manager the unit tests switch against
+  dbus-user-session systemd-container util-linux  # the manager's session pieces, nspawn, unshare
 )
 missing=()
 for p in "${packages[@]}"; do

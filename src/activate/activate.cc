@@ -15,6 +15,7 @@
 #include "store/generation.h"
 #include "store/profiles.h"
 #include "store/store.h"
+#include "units/systemd_bus.h"
 #include "util/fault.h"
 
 namespace sc {
@@ -266,7 +267,13 @@ class Activator {
       // onChange runs only on the live system (or when a test asks for it).
       const char* test_run = std::getenv("SYSCONF_TEST_RUN_ON_CHANGE");
       bool run_on_change = root_.is_live() || (test_run && *test_run == '1');
-      HomeOutcome outcome = activate_home(root_, home, *account, backups, run_on_change);
+      HomeUnits units;
+      static const std::vector<ManifestFile> kNone;
+      units.old_units = generation_units(root_, home.from ? home.from->files : kNone, kUserUnitDir, nullptr);
+      units.new_units = generation_units(root_, home.to->files, kUserUnitDir, nullptr);
+      for (const auto& [name, unit] : units.new_units.units) units.all.push_back(name);
+      units.address = user_manager_address(root_.is_live(), account->uid);
+      HomeOutcome outcome = activate_home(root_, home, *account, backups, run_on_change, units);
       for (auto& m : outcome.messages) say(m);
       for (auto& e : outcome.errors) failed(e);
       for (auto& [key, name] : outcome.new_backups) backups[key] = name;

@@ -1,5 +1,8 @@
 #include "activate/home.h"
 
+#include "activate/units.h"
+#include "units/systemd_bus.h"
+
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/openat2.h>
@@ -103,7 +106,7 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
 }
 
 [[noreturn]] void child(int home, const HomePlan& plan, const Account& account, const BackupRecord& backups,
-                        bool run_on_change, int out) {
+                        bool run_on_change, const HomeUnits& units, int out) {
   Reporter report(out);
   if (account.uid != 0) {
     if (setgroups(0, nullptr) != 0 || setresgid(account.gid, account.gid, account.gid) != 0 ||
@@ -112,14 +115,44 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
       _exit(1);
     }
   }
+  // The user's manager, reached as the user: stop before the files change,
+  // start after, by the same rules as the system's units.
+  std::unique_ptr<SystemdManager> manager;
+  UnitPlan unit_plan;
+  const std::string label = "user units of " + plan.user;
+  auto emit = [&](const UnitJobsReport& r) {
+    for (const std::string& m : r.messages) report.line('M', m);
+    for (const std::string& f : r.failures) report.line('E', f);
+  };
+  if (!units.old_units.units.empty() || !units.new_units.units.empty()) {
+    std::string error;
+    if (units.address) manager = SystemdManager::connect(*units.address, error);
+    std::map<std::string, std::string> active;
+    if (manager) active = manager->active_units(error);
+    if (!manager || !error.empty()) {
+      manager.reset();
+      report.line('M', fmt::format("{}: not started ({}); they start at the next login",
+                                   label, units.address ? error : "the user has no running manager"));
+    } else {
+      unit_plan = plan_units(units.old_units, units.new_units, active);
+      UnitJobsReport r;
+      run_stop_step(*manager, unit_plan, label, r);
+      emit(r);
+    }
+  }
   apply(home, plan, backups, run_on_change, report);
+  if (manager) {
+    UnitJobsReport r;
+    run_start_steps(*manager, unit_plan, units.all, label, r);
+    emit(r);
+  }
   _exit(0);
 }
 
 }  // namespace
 
 HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account& account, const BackupRecord& backups,
-                          bool run_on_change) {
+                          bool run_on_change, const HomeUnits& units) {
   HomeOutcome outcome;
   // The home is opened before dropping root, so that a root directory the
   // user cannot traverse (a 0700 scratch root, a mounted system) is no
@@ -145,7 +178,7 @@ HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account&
   pid_t pid = fork();
   if (pid == 0) {
     close(pipefd[0]);
-    child(home.get(), plan, account, backups, run_on_change, pipefd[1]);
+    child(home.get(), plan, account, backups, run_on_change, units, pipefd[1]);
   }
   close(pipefd[1]);
   std::string text;

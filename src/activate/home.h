@@ -10,6 +10,7 @@
 #include "activate/accounts.h"
 #include "activate/backups.h"
 #include "plan/plan.h"
+#include "units/unit_plan.h"
 
 namespace sc {
 
@@ -21,8 +22,17 @@ struct HomeOutcome {
   std::vector<std::string> restored;
 };
 
+// The user's units in the old and new home generations, read by root
+// before the child drops to the user; the child plans and runs the jobs in
+// the user's manager (at `address`, if one is running).
+struct HomeUnits {
+  UnitSet old_units, new_units;
+  std::vector<std::string> all;  // the new generation's units
+  std::optional<std::string> address;
+};
+
 // REQUIRES: the user's home profile already points at the new home generation.
 HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account& account, const BackupRecord& backups,
-                          bool run_on_change);
+                          bool run_on_change, const HomeUnits& units);
 
 }  // namespace sc

@@ -33,9 +33,9 @@ void merge(std::vector<std::string>& into, const std::vector<std::string>& more)
 
 // Runs one step's jobs and reports each that did not finish.
 void run_step(SystemdManager& manager, const char* method, const char* gerund, const std::vector<std::string>& units,
-              UnitJobsReport& report) {
+              const std::string& label, UnitJobsReport& report) {
   if (units.empty()) return;
-  report.messages.push_back(fmt::format("{} the following units: {}", gerund, fmt::join(units, ", ")));
+  report.messages.push_back(fmt::format("{} the following {}: {}", gerund, label, fmt::join(units, ", ")));
   for (const JobOutcome& job : manager.run_jobs(method, units, kJobTimeout)) {
     if (job.ok()) continue;
     UnitStatus s = manager.status(job.unit);
@@ -138,6 +138,33 @@ UnitSteps plan_system_units(const Root& root, const Manifest* from, const Manife
   return steps;
 }
 
+void run_stop_step(SystemdManager& manager, const UnitPlan& plan, const std::string& label, UnitJobsReport& report) {
+  run_step(manager, "StopUnit", "stopping", plan.stop, label, report);
+}
+
+void run_start_steps(SystemdManager& manager, const UnitPlan& plan, const std::vector<std::string>& all,
+                     const std::string& label, UnitJobsReport& report) {
+  std::string error;
+  if (!manager.reload(error)) {
+    report.failures.push_back(error);
+    return;
+  }
+  if (!plan.skip.empty())
+    report.messages.push_back(fmt::format("NOT restarting the following changed {}: {}", label, fmt::join(plan.skip, ", ")));
+  // A unit to reload that is no longer running (a dependency stopped it) is started instead.
+  std::vector<std::string> reload, start = plan.start;
+  for (const std::string& unit : plan.reload) {
+    std::string state = manager.status(unit).active_state;
+    (state == "active" || state == "activating" || state == "reloading" ? reload : start).push_back(unit);
+  }
+  run_step(manager, "ReloadUnit", "reloading", reload, label, report);
+  run_step(manager, "RestartUnit", "restarting", plan.restart, label, report);
+  std::sort(start.begin(), start.end());
+  start.erase(std::unique(start.begin(), start.end()), start.end());
+  run_step(manager, "StartUnit", "starting", start, label, report);
+  report_failed_units(manager, all, report);
+}
+
 void stop_units(const Root& root, const UnitSteps& steps, UnitJobsReport& report) {
   if (!steps.manager || steps.plan.stop.empty()) return;
   std::string error;
@@ -146,35 +173,22 @@ void stop_units(const Root& root, const UnitSteps& steps, UnitJobsReport& report
     report.failures.push_back(error);
     return;
   }
-  run_step(*manager, "StopUnit", "stopping", steps.plan.stop, report);
+  run_stop_step(*manager, steps.plan, "units", report);
 }
 
 void start_units(const Root& root, const UnitSteps& steps, UnitJobsReport& report) {
   if (!steps.manager) {
-    if (!steps.changed.empty()) report.messages.push_back(fmt::format("units changed: {} ({})", fmt::join(steps.changed, ", "), steps.note));
+    if (!steps.changed.empty())
+      report.messages.push_back(fmt::format("units changed: {} ({})", fmt::join(steps.changed, ", "), steps.note));
     return;
   }
   std::string error;
   auto manager = connect_system_manager(root, error);
-  if (!manager || !manager->reload(error)) {
+  if (!manager) {
     report.failures.push_back(error);
     return;
   }
-  const UnitPlan& plan = steps.plan;
-  if (!plan.skip.empty())
-    report.messages.push_back(fmt::format("NOT restarting the following changed units: {}", fmt::join(plan.skip, ", ")));
-  // A unit to reload that is no longer running (a dependency stopped it) is started instead.
-  std::vector<std::string> reload, start = plan.start;
-  for (const std::string& unit : plan.reload) {
-    std::string state = manager->status(unit).active_state;
-    (state == "active" || state == "activating" || state == "reloading" ? reload : start).push_back(unit);
-  }
-  run_step(*manager, "ReloadUnit", "reloading", reload, report);
-  run_step(*manager, "RestartUnit", "restarting", plan.restart, report);
-  std::sort(start.begin(), start.end());
-  start.erase(std::unique(start.begin(), start.end()), start.end());
-  run_step(*manager, "StartUnit", "starting", start, report);
-  report_failed_units(*manager, steps.all, report);
+  run_start_steps(*manager, steps.plan, steps.all, "units", report);
 }
 
 }  // namespace sc

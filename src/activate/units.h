@@ -34,9 +34,17 @@ struct UnitJobsReport {
   std::vector<std::string> failures;  // each makes the switch exit 3
 };
 
+class SystemdManager;
+
 // Step 3: stop what the plan stops.
 void stop_units(const Root& root, const UnitSteps& steps, UnitJobsReport& report);
 // Step 8: daemon-reload, then reload, restart and start.
 void start_units(const Root& root, const UnitSteps& steps, UnitJobsReport& report);
+
+// The same two steps on any manager (a user's, from the home's child).
+// `label`: "units" or "user units".
+void run_stop_step(SystemdManager& manager, const UnitPlan& plan, const std::string& label, UnitJobsReport& report);
+void run_start_steps(SystemdManager& manager, const UnitPlan& plan, const std::vector<std::string>& all,
+                     const std::string& label, UnitJobsReport& report);
 
 }  // namespace sc

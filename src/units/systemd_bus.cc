@@ -2,6 +2,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -182,6 +184,15 @@ std::optional<std::string> system_manager_address(bool live_root) {
   if (const char* test = std::getenv("SYSCONF_TEST_SYSTEMD_ADDRESS"); test && *test) return std::string(test);
   if (live_root) return std::string("unix:path=/run/systemd/private");
   return std::nullopt;
+}
+
+std::optional<std::string> user_manager_address(bool live_root, unsigned uid) {
+  if (const char* test = std::getenv("SYSCONF_TEST_USER_SYSTEMD_ADDRESS"); test && *test) return std::string(test);
+  if (!live_root) return std::nullopt;
+  std::string socket = fmt::format("/run/user/{}/systemd/private", uid);
+  struct stat st;
+  if (stat(socket.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return std::nullopt;
+  return "unix:path=" + socket;
 }
 
 }  // namespace sc

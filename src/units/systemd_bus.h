@@ -67,5 +67,8 @@ class SystemdManager {
 // socket, or for tests under --root the manager named by
 // SYSCONF_TEST_SYSTEMD_ADDRESS. None: the root has no running manager.
 std::optional<std::string> system_manager_address(bool live_root);
+// The address of a user's manager: /run/user/UID/systemd/private on the live
+// system if it is listening, or SYSCONF_TEST_USER_SYSTEMD_ADDRESS in tests.
+std::optional<std::string> user_manager_address(bool live_root, unsigned uid);
 
 }  // namespace sc
