@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "load/template.h"
+#include "render/fields.h"
 #include "render/formats.h"
 #include "render/units.h"
 #include "render/users.h"
@@ -20,24 +21,6 @@
 namespace sc {
 
 namespace {
-
-const Value* field(const Value* table, std::string_view key) {
-  const TableEntry* e = table ? table->find(key) : nullptr;
-  return e && e->value->kind != ValueKind::Null ? e->value : nullptr;
-}
-
-std::string text_field(const Value* table, std::string_view key, std::string fallback = {}) {
-  const Value* v = field(table, key);
-  return v && v->is_string() ? std::string(v->str()) : fallback;
-}
-
-std::vector<std::string> string_list(const Value* v) {
-  std::vector<std::string> out;
-  if (!v || !v->is_list()) return out;
-  for (auto it = v->begin_items(); it != v->end_items(); ++it)
-    if ((*it)->is_string()) out.emplace_back((*it)->str());
-  return out;
-}
 
 bool valid_mode(const std::string& mode) {
   if (mode.size() < 3 || mode.size() > 4) return false;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "render/fields.h"
 #include "store/store.h"
 #include "util/hash.h"
 #include "util/json_writer.h"
@@ -9,25 +10,6 @@
 namespace sc {
 
 namespace {
-
-const Value* field(const Value* table, std::string_view key) {
-  const TableEntry* e = table ? table->find(key) : nullptr;
-  return e && e->value->kind != ValueKind::Null ? e->value : nullptr;
-}
-
-std::string text(const Value* table, std::string_view key) {
-  const Value* v = field(table, key);
-  return v && v->is_string() ? std::string(v->str()) : std::string();
-}
-
-std::vector<std::string> strings(const Value* table, std::string_view key) {
-  std::vector<std::string> out;
-  const Value* v = field(table, key);
-  if (!v || !v->is_list()) return out;
-  for (auto it = v->begin_items(); it != v->end_items(); ++it)
-    if ((*it)->is_string()) out.emplace_back((*it)->str());
-  return out;
-}
 
 bool flag(const Value* table, std::string_view key, bool fallback) {
   const Value* v = field(table, key);
@@ -137,7 +119,7 @@ void UnitRenderer::render(const UnitOptions& options, std::vector<RenderedUnitFi
   // wantedBy and requiredBy: links that systemd reads like [Install] had been applied.
   auto add_links = [&](const std::string& unit, const Value* def, const std::vector<std::string>& option) {
     for (const char* kind : {"wantedBy", "requiredBy"}) {
-      for (const std::string& target : strings(def, kind)) {
+      for (const std::string& target : string_list(field(def, kind))) {
         RenderedUnitFile link;
         link.file.kind = RenderedFile::Kind::Symlink;
         link.file.path = dir + target + (kind[0] == 'w' ? ".wants/" : ".requires/") + unit;
@@ -151,22 +133,22 @@ void UnitRenderer::render(const UnitOptions& options, std::vector<RenderedUnitFi
   // [Unit] and [Install], common to services and timers.
   auto unit_section = [&](UnitWriter& w, const Value* def, const std::vector<std::string>& option) {
     w.section("Unit");
-    if (std::string d = text(def, "description"); !d.empty()) w.key("Description", d);
-    w.list("Documentation", strings(def, "documentation"));
-    w.list("After", strings(def, "after"));
-    w.list("Before", strings(def, "before"));
-    w.list("Wants", strings(def, "wants"));
-    w.list("Requires", strings(def, "requires"));
-    w.list("PartOf", strings(def, "partOf"));
-    w.list("Conflicts", strings(def, "conflicts"));
-    if (auto t = strings(def, "restartTriggers"); !t.empty()) w.key("X-Restart-Triggers", w.trigger_hash(t));
-    if (auto t = strings(def, "reloadTriggers"); !t.empty()) w.key("X-Reload-Triggers", w.trigger_hash(t));
+    if (std::string d = text_field(def, "description"); !d.empty()) w.key("Description", d);
+    w.list("Documentation", string_list(field(def, "documentation")));
+    w.list("After", string_list(field(def, "after")));
+    w.list("Before", string_list(field(def, "before")));
+    w.list("Wants", string_list(field(def, "wants")));
+    w.list("Requires", string_list(field(def, "requires")));
+    w.list("PartOf", string_list(field(def, "partOf")));
+    w.list("Conflicts", string_list(field(def, "conflicts")));
+    if (auto t = string_list(field(def, "restartTriggers")); !t.empty()) w.key("X-Restart-Triggers", w.trigger_hash(t));
+    if (auto t = string_list(field(def, "reloadTriggers")); !t.empty()) w.key("X-Reload-Triggers", w.trigger_hash(t));
     auto unit_config = option;
     unit_config.push_back("unitConfig");
     w.extra(field(def, "unitConfig"), unit_config);
   };
   auto install_section = [&](UnitWriter& w, const Value* def) {
-    auto wanted = strings(def, "wantedBy"), required = strings(def, "requiredBy");
+    auto wanted = string_list(field(def, "wantedBy")), required = string_list(field(def, "requiredBy"));
     if (wanted.empty() && required.empty()) return;
     w.section("Install");
     w.list("WantedBy", wanted);
@@ -185,12 +167,12 @@ void UnitRenderer::render(const UnitOptions& options, std::vector<RenderedUnitFi
       if (const Value* env = field(def, "environment"); env && env->is_table())
         for (auto v = env->begin_entries(); v != env->end_entries(); ++v)
           if (v->value->is_string()) w.key("Environment", environment_assignment(std::string(v->key), std::string(v->value->str())));
-      if (auto path = strings(def, "path"); !path.empty())
+      if (auto path = string_list(field(def, "path")); !path.empty())
         w.key("Environment", environment_assignment("PATH", fmt::format("{}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                                                                          fmt::join(path, ":"))));
-      if (std::string s = text(def, "preStart"); !s.empty()) w.key("ExecStartPre", w.script(std::string(e->key), "pre-start", s));
-      if (std::string s = text(def, "script"); !s.empty()) w.key("ExecStart", w.script(std::string(e->key), "start", s));
-      if (std::string s = text(def, "postStart"); !s.empty()) w.key("ExecStartPost", w.script(std::string(e->key), "post-start", s));
+      if (std::string s = text_field(def, "preStart"); !s.empty()) w.key("ExecStartPre", w.script(std::string(e->key), "pre-start", s));
+      if (std::string s = text_field(def, "script"); !s.empty()) w.key("ExecStart", w.script(std::string(e->key), "start", s));
+      if (std::string s = text_field(def, "postStart"); !s.empty()) w.key("ExecStartPost", w.script(std::string(e->key), "post-start", s));
       // NixOS's switch rules, carried in the unit itself.
       if (flag(def, "reloadIfChanged", false)) {
         w.key("X-ReloadIfChanged", "true");

@@ -1,0 +1,766 @@
+#!/usr/bin/env python3
+"""Integration tests of what `sysconf switch` and `rollback` do to systemd
+units (DESIGN.md sections 6 and 7, docs/units-groundwork.md), against a real,
+private systemd manager (systemd_fixture.py).
+
+    python3 test_units.py SYSCONF_BINARY [UNIT_STATE_BINARY] [unittest options]
+    SYSCONF=... SYSCONF_UNIT_STATE=... python3 test_units.py
+
+Each test gets its own scratch root, configuration tree and `systemd --user`
+manager whose unit path is ROOT/etc/systemd/system. sysconf reaches that
+manager through the test hook SYSCONF_TEST_SYSTEMD_ADDRESS; without the hook
+it must run no unit job under --root.
+
+The manager has no journal, so the test services record what happened to
+them in a log file (one event a line, "start demo v1 PID", "stop demo v1",
+"reload demo v1"), written by ExecStartPost, ExecStop and ExecReload: the
+manager waits for those before it finishes a job, so once sysconf has waited
+for its jobs the lines are there. Unit states come from the `unit_state`
+tool (`unit_state ADDRESS UNIT...` → "UNIT ACTIVE_STATE SUB_STATE" lines);
+without it, from `systemctl --user`, which connects to the same socket.
+
+When the machine cannot run a private manager (no writable cgroup
+filesystem, not root, no systemd), every test is skipped and the suite exits
+77, which ctest reports as skipped.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sysconf_harness as h  # noqa: E402
+import systemd_fixture as fixture  # noqa: E402
+
+HOST = "testhost"
+ADDRESS_VAR = "SYSCONF_TEST_SYSTEMD_ADDRESS"
+
+# Never inherited from the caller: each run says whether it has a manager.
+os.environ.pop(ADDRESS_VAR, None)
+
+_unit_state = None  # path of the unit_state tool, or None (systemctl then)
+
+
+# --------------------------------------------------------------------------
+# Unit definitions, as TOML lines under [config]
+
+
+def setting(service, key, value):
+    """systemd.services.SERVICE.serviceConfig.KEY = "VALUE" (a JSON string
+    is a valid TOML basic string)."""
+    return f"systemd.services.{service}.serviceConfig.{key} = {json.dumps(value)}"
+
+
+def daemon(name, version, log, wanted_by=("default.target",), options=()):
+    """A long-running service: `sleep` as its main process, and every event
+    in `log`: "start NAME VERSION MAINPID" (ExecStartPost), "stop NAME
+    VERSION" (ExecStop), "reload NAME VERSION" (ExecReload). The version is
+    in each Exec line, so a new version changes ExecStart. `$$` is systemd's
+    escape for a literal `$`."""
+    p = f"systemd.services.{name}"
+    lines = [f'{p}.description = "{name} {version}"']
+    if wanted_by is not None:
+        lines.append(f"{p}.wantedBy = {json.dumps(list(wanted_by))}")
+    lines += [
+        setting(name, "ExecStart", f"/bin/sh -c ': {version}; exec sleep infinity'"),
+        setting(name, "ExecStartPost", f"/bin/sh -c 'echo start {name} {version} $$MAINPID >> {log}'"),
+        setting(name, "ExecStop", f"/bin/sh -c 'echo stop {name} {version} >> {log}'"),
+        setting(name, "ExecReload", f"/bin/sh -c 'echo reload {name} {version} >> {log}'"),
+    ]
+    lines += [f"{p}.{o}" for o in options]
+    return "\n".join(lines)
+
+
+def timer(version, log):
+    """tick.timer fires once each time it is (re)started (OnActiveSec),
+    running the oneshot tick.service, which logs one line. Version N fires
+    N ms after it starts: a change of [Timer] (a new Description alone
+    changes nothing, as in NixOS)."""
+    return (
+        'systemd.timers.tick.description = "tick timer"',
+        f'systemd.timers.tick.timerConfig.OnActiveSec = "{version.lstrip("v")}ms"',
+        'systemd.timers.tick.timerConfig.AccuracySec = "1us"',
+        'systemd.services.tick.serviceConfig.Type = "oneshot"',
+        setting("tick", "ExecStart", f"/bin/sh -c 'echo tick >> {log}'"),
+    )
+
+
+def socket_unit(version, sock, log):
+    """echo.socket, listening on `sock`, wanted by sockets.target; it logs
+    socket-start and socket-stop."""
+    text = (f"[Unit]\nDescription=echo socket {version}\n\n[Socket]\nListenStream={sock}\n"
+            f"ExecStartPost=/bin/sh -c 'echo socket-start >> {log}'\n"
+            f"ExecStopPost=/bin/sh -c 'echo socket-stop >> {log}'\n")
+    return (f'systemd.units."echo.socket".text = {json.dumps(text)}',
+            'systemd.units."echo.socket".wantedBy = ["sockets.target"]')
+
+
+def config(*parts):
+    return "[config]\n" + "\n".join(parts) + "\n"
+
+
+# --------------------------------------------------------------------------
+
+
+class UnitsTestCase(unittest.TestCase):
+    maxDiff = None
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="sysconf-units-")
+        os.chmod(self.tmp, 0o755)
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.tree = os.path.join(self.tmp, "tree")
+        self.root = os.path.join(self.tmp, "root")
+        os.mkdir(self.root)
+        os.chmod(self.root, 0o755)
+        self.log = os.path.join(self.tmp, "events.log")
+        # Started on the empty root, before the first switch: the manager's
+        # own start-up must not be what starts the units under test.
+        self.manager = fixture.start_manager(self, self.root)
+
+    # -- configuration and sysconf ------------------------------------------
+
+    def use(self, *parts):
+        text = config(*parts)
+        if not os.path.exists(os.path.join(self.tree, "sysconf.toml")):
+            h.make_tree(self.tree, HOST, text)
+        else:
+            h.set_host_module(self.tree, HOST, text)
+
+    def sc(self, *args, manager=True, env=None, expect=None):
+        extra = dict(env or {})
+        if manager:
+            extra[ADDRESS_VAR] = self.manager.address
+        r = h.run(self.tree, self.root, HOST, *args, env=extra)
+        if expect is not None:
+            self.assertEqual(r.returncode, expect, "unexpected exit code" + h.describe(r) + self.context())
+        return r
+
+    def switch(self, *args, **kw):
+        kw.setdefault("expect", 0)
+        return self.sc("switch", *args, **kw)
+
+    def context(self):
+        """The event log and the manager's output, for failure messages."""
+        events = "".join(e + "\n" for e in self.events())
+        return f"\n--- events\n{events}--- manager log\n{self.manager.log_text()[-3000:]}"
+
+    # -- observing --------------------------------------------------------------
+
+    def events(self):
+        try:
+            with open(self.log) as f:
+                return [l for l in f.read().splitlines() if l]
+        except FileNotFoundError:
+            return []
+
+    def new_events(self, before):
+        """The events since `before` (an earlier self.events()), without PIDs."""
+        now = self.events()
+        self.assertEqual(now[:len(before)], before, "the event log only grows")
+        return [strip_pid(e) for e in now[len(before):]]
+
+    def wait_events(self, predicate, what, timeout=10.0):
+        """For events that come asynchronously (a timer elapsing, a socket
+        starting its service): wait until predicate(events) holds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            ev = self.events()
+            if predicate(ev):
+                return ev
+            if time.monotonic() > deadline:
+                self.fail(f"timed out waiting for {what}" + self.context())
+            time.sleep(0.02)
+
+    def states(self, *units):
+        """{unit: (ActiveState, SubState)} as the manager reports them."""
+        if _unit_state:
+            r = subprocess.run([_unit_state, self.manager.address, *units], capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 0, f"unit_state failed: {r.stdout}{r.stderr}")
+            out = {}
+            for line in r.stdout.splitlines():
+                fields = line.split()
+                if len(fields) >= 3:
+                    out[fields[0]] = (fields[1], fields[2])
+        else:
+            # One block per unit, in the order asked, separated by blank lines.
+            r = self.manager.systemctl("show", "--property=ActiveState,SubState", *units)
+            blocks = [dict(l.partition("=")[::2] for l in b.splitlines()) for b in r.stdout.strip().split("\n\n")]
+            out = {u: (b.get("ActiveState"), b.get("SubState")) for u, b in zip(units, blocks)}
+        for u in units:
+            self.assertIn(u, out, f"no state reported for {u}: {out}")
+        return out
+
+    def assertActive(self, *units):
+        s = self.states(*units)
+        for u in units:
+            self.assertEqual(s[u][0], "active", f"{u} should be active: {s[u]}" + self.context())
+
+    def assertInactive(self, *units):
+        s = self.states(*units)
+        for u in units:
+            self.assertEqual(s[u][0], "inactive", f"{u} should be inactive: {s[u]}" + self.context())
+
+    def assertNamed(self, result, unit, *words):
+        """Some line of sysconf's output names `unit` together with each of
+        `words` (regular expressions, case-insensitive)."""
+        lines = (result.stdout + result.stderr).splitlines()
+        for line in lines:
+            if unit in line and all(re.search(w, line, re.I) for w in words):
+                return line
+        self.fail(f"no output line names {unit} with {words}" + h.describe(result))
+
+    def assertNotNamed(self, result, unit, *words):
+        for line in (result.stdout + result.stderr).splitlines():
+            if unit in line and all(re.search(w, line, re.I) for w in words):
+                self.fail(f"the output should not name {unit} with {words}: {line!r}" + h.describe(result))
+
+    def unit_file(self, unit):
+        return h.read_in_root(self.root, "/etc/systemd/system/" + unit).decode()
+
+
+def strip_pid(event):
+    """'start demo v1 1234' → 'start demo v1'."""
+    fields = event.split()
+    if fields and fields[0] == "start" and len(fields) == 4 and fields[3].isdigit():
+        return " ".join(fields[:3])
+    return event
+
+
+def read_text(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def dead(pid):
+    """The process is gone, or a zombie waiting for its new parent to reap it."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
+def start_pid(events, name):
+    """The main PID logged by the last start of `name`."""
+    for e in reversed(events):
+        f = e.split()
+        if f[:2] == ["start", name] and len(f) == 4:
+            return int(f[3])
+    return None
+
+
+# ==========================================================================
+# The fixture itself
+
+
+# What the fixture mounts, in the manager's namespace only.
+PRIVATE_MOUNTS = ("/run", "/run/systemd", "/var/lib", "/var/lib/sysconf")
+
+
+def mounts_on(points):
+    """The mounts of this process's namespace on these points, in order."""
+    with open("/proc/self/mountinfo") as f:
+        return [line.split()[4] for line in f if line.split()[4] in points]
+
+
+class TestFixture(unittest.TestCase):
+    """Starting and stopping a manager leaves no sub-cgroup, no scratch dir,
+    no process and no mount behind; a unit linked into a fake store the way
+    sysconf links them loads and runs."""
+
+    def test_start_stop_leaves_nothing(self):
+        tmp = tempfile.mkdtemp(prefix="sysconf-fixture-")
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        root = os.path.join(tmp, "root")
+        os.makedirs(root)
+        host_var_lib_sysconf = os.path.exists("/var/lib/sysconf")
+        host_run_systemd = sorted(os.listdir("/run/systemd")) if os.path.isdir("/run/systemd") else None
+        host_mounts = mounts_on(PRIVATE_MOUNTS)
+
+        m = fixture.PrivateManager(root)
+        t0 = time.monotonic()
+        m.start()
+        try:
+            started = time.monotonic() - t0
+            self.assertTrue(os.path.exists(m.socket), m.socket)
+            self.assertTrue(m.address.startswith("unix:path="))
+            self.assertLess(started, 10)
+            self.assertTrue(m.cgroups)
+            for cg in m.cgroups:
+                self.assertTrue(os.path.isdir(cg), cg)
+                self.assertTrue(os.path.basename(cg).startswith("sysconf-test-"), cg)
+            # The test process stayed where it was; the manager went into ours.
+            with open("/proc/self/cgroup") as f:
+                self.assertNotIn(m.name, f.read())
+            with open(f"/proc/{m.pid}/cgroup") as f:
+                self.assertIn(m.name, f.read())
+            # The manager's mounts stay in its namespace.
+            self.assertEqual(mounts_on(PRIVATE_MOUNTS), host_mounts, "the fixture mounted something on the host")
+
+            stray_pid = None
+            if shutil.which("systemctl"):
+                stray_pid = self.run_linked_unit(m, root, tmp)
+        finally:
+            problems = m.stop()
+        self.assertEqual(problems, [])
+        for cg in m.cgroups_removed:
+            self.assertFalse(os.path.exists(cg), f"{cg} left behind")
+        self.assertFalse(os.path.exists(m.scratch_removed), f"{m.scratch_removed} left behind")
+        self.assertTrue(dead(m.pid), "the manager outlived the teardown")
+        if stray_pid is not None:
+            self.assertIn(stray_pid, m.leftovers, "the process that outlived the manager was found in the cgroup")
+            self.assertTrue(dead(stray_pid), "a process outlived the teardown")
+        self.assertEqual(os.path.exists("/var/lib/sysconf"), host_var_lib_sysconf)
+        if host_run_systemd is not None:
+            self.assertEqual(sorted(os.listdir("/run/systemd")), host_run_systemd)
+        self.assertEqual(mounts_on(PRIVATE_MOUNTS), host_mounts)
+        self.assertEqual(m.stop(), [], "a second stop is harmless")
+
+    def run_linked_unit(self, m, root, tmp):
+        """A unit in ROOT/etc/systemd/system that is a relative symlink into
+        ROOT/var/lib/sysconf/store, whose ExecStart is a store script named by
+        its /var/lib/sysconf path, as sysconf renders them. KillMode=none, so
+        its process outlives the manager and the teardown must kill it."""
+        store = os.path.join(root, "var/lib/sysconf/store")
+        os.makedirs(store, exist_ok=True)
+        pidfile = os.path.join(tmp, "stray.pid")
+        h.write(os.path.join(store, "aaaa-stray-start"), f"#!/bin/sh\necho $$ > {pidfile}\nexec sleep 1000\n", 0o555)
+        h.write(os.path.join(store, "bbbb-stray.service"),
+                "[Service]\nExecStart=/var/lib/sysconf/store/aaaa-stray-start\nKillMode=none\n", 0o444)
+        unit_dir = os.path.join(root, "etc/systemd/system")
+        os.makedirs(unit_dir)
+        os.symlink("../../../var/lib/sysconf/store/bbbb-stray.service", os.path.join(unit_dir, "stray.service"))
+        m.systemctl("daemon-reload")
+        m.systemctl("start", "stray.service")
+        deadline = time.monotonic() + 10
+        while not read_text(pidfile).strip():
+            self.assertLess(time.monotonic(), deadline, "the linked unit's store script did not run")
+            time.sleep(0.01)
+        pid = int(read_text(pidfile))
+        r = m.systemctl("show", "--property=ActiveState,FragmentPath", "stray.service")
+        self.assertIn("ActiveState=active", r.stdout)
+        self.assertIn(f"FragmentPath={unit_dir}/stray.service", r.stdout)
+        with open(f"/proc/{pid}/cgroup") as f:
+            self.assertIn(m.name + "/app.slice/stray.service", f.read())
+        return pid
+
+
+# ==========================================================================
+# Starting, stopping, restarting
+
+
+class TestStartStop(UnitsTestCase):
+
+    def test_new_service_starts(self):
+        self.use(daemon("demo", "v1", self.log),
+                 # a `script` service: ExecStart is a store script under /var/lib/sysconf
+                 'systemd.services.scripted.wantedBy = ["default.target"]',
+                 "systemd.services.scripted.script = "
+                 + json.dumps(f"echo start scripted v1 $$ >> {self.log}\nexec sleep infinity\n"),
+                 # not wanted by anything: installed, not started
+                 daemon("idle", "v1", self.log, wanted_by=None))
+        r = self.switch()
+        ev = self.wait_events(lambda ev: any(e.startswith("start scripted") for e in ev), "scripted.service")
+        self.assertIn("start demo v1", [strip_pid(e) for e in ev])
+        self.assertNotIn("start idle v1", [strip_pid(e) for e in ev])
+        self.assertActive("demo.service", "scripted.service")
+        self.assertInactive("idle.service")
+        self.assertEqual(self.states("demo.service")["demo.service"], ("active", "running"))
+        for name in ("demo", "scripted"):
+            pid = start_pid(ev, name)
+            with open(f"/proc/{pid}/cgroup") as f:
+                self.assertIn(f"{self.manager.name}/app.slice/{name}.service", f.read(),
+                              f"{name}'s main process runs in the manager's unit cgroup")
+        self.assertIn("/var/lib/sysconf/store/", self.unit_file("scripted.service"))
+        self.assertNamed(r, "default.target", "start")
+
+    def test_removed_service_stops(self):
+        self.use(daemon("demo", "v1", self.log), daemon("keep", "v1", self.log))
+        self.switch()
+        self.assertActive("demo.service", "keep.service")
+        before = self.events()
+        self.use(daemon("keep", "v1", self.log))
+        r = self.switch()
+        self.assertEqual(self.new_events(before), ["stop demo v1"])
+        self.assertInactive("demo.service")
+        self.assertActive("keep.service")
+        self.assertFalse(os.path.lexists(os.path.join(self.root, "etc/systemd/system/demo.service")))
+        self.assertNamed(r, "demo.service", "stop")
+        self.assertNotNamed(r, "keep.service", "stop|start|restart|reload")
+
+    def test_changed_service_is_stopped_then_started(self):
+        """stopIfChanged (the default): stopped before the files change (so the
+        old ExecStop runs), started after."""
+        self.use(daemon("demo", "v1", self.log), daemon("bystander", "v1", self.log))
+        self.switch()
+        before = self.events()
+        old_pid = start_pid(before, "demo")
+        self.use(daemon("demo", "v2", self.log), daemon("bystander", "v1", self.log))
+        r = self.switch()
+        self.assertEqual(self.new_events(before), ["stop demo v1", "start demo v2"])
+        self.assertActive("demo.service", "bystander.service")
+        self.assertNotEqual(start_pid(self.events(), "demo"), old_pid)
+        self.assertNamed(r, "demo.service", "stop")
+        self.assertNamed(r, "demo.service", "start")
+        self.assertNotNamed(r, "bystander.service", "stop|start|restart|reload")
+
+    def test_changed_service_is_restarted_without_stopIfChanged(self):
+        """stopIfChanged = false: restarted after daemon-reload, so the stop is
+        the new unit's ExecStop (v2): it did not happen before the switch."""
+        self.use(daemon("demo", "v1", self.log, options=["stopIfChanged = false"]))
+        self.switch()
+        before = self.events()
+        self.use(daemon("demo", "v2", self.log, options=["stopIfChanged = false"]))
+        r = self.switch()
+        self.assertEqual(self.new_events(before), ["stop demo v2", "start demo v2"])
+        self.assertActive("demo.service")
+        self.assertNamed(r, "demo.service", "restart")
+
+    def test_changed_service_is_reloaded_with_reloadIfChanged(self):
+        self.use(daemon("demo", "v1", self.log, options=["reloadIfChanged = true"]))
+        self.switch()
+        before = self.events()
+        pid = start_pid(before, "demo")
+        self.use(daemon("demo", "v2", self.log, options=["reloadIfChanged = true"]))
+        r = self.switch()
+        self.assertEqual(self.new_events(before), ["reload demo v2"], "ExecReload ran (the new one), nothing else")
+        self.assertActive("demo.service")
+        self.assertTrue(os.path.exists(f"/proc/{pid}"), "the main process was not restarted")
+        self.assertNamed(r, "demo.service", "reload")
+        self.assertNotNamed(r, "demo.service", "stop|restart")
+
+    def test_changed_service_is_left_alone_without_restartIfChanged(self):
+        self.use(daemon("demo", "v1", self.log, options=["restartIfChanged = false"]))
+        self.switch()
+        before = self.events()
+        pid = start_pid(before, "demo")
+        self.use(daemon("demo", "v2", self.log, options=["restartIfChanged = false"]))
+        r = self.switch()
+        self.assertEqual(self.new_events(before), [], "not stopped, restarted or reloaded")
+        self.assertActive("demo.service")
+        self.assertTrue(os.path.exists(f"/proc/{pid}"), "the old main process still runs")
+        self.assertIn("v2", self.unit_file("demo.service"), "the new unit file is in place all the same")
+        self.assertNamed(r, "demo.service", r"not\s+restart")
+
+    def test_inactive_unit_is_not_touched(self):
+        """Only units the manager reports active are touched: a changed unit
+        that nothing started stays stopped."""
+        self.use(daemon("idle", "v1", self.log, wanted_by=None))
+        self.switch()
+        self.use(daemon("idle", "v2", self.log, wanted_by=None))
+        r = self.switch()
+        self.assertEqual(self.events(), [])
+        self.assertInactive("idle.service")
+        self.assertNotNamed(r, "idle.service", "stop|start|restart|reload")
+
+
+# ==========================================================================
+# restartTriggers and reloadTriggers
+
+
+class TestTriggers(UnitsTestCase):
+
+    def conf(self, rel):
+        return os.path.join(self.root, "etc", rel)
+
+    def gen(self, demo_conf, reload_conf, other):
+        log = self.log
+        return (
+            f'environment.etc."demo/demo.conf".text = "{demo_conf}\\n"',
+            f'environment.etc."demo/reload.conf".text = "{reload_conf}\\n"',
+            f'environment.etc."demo/other.conf".text = "{other}\\n"',
+            # rt reads demo.conf when it starts
+            'systemd.services.rt.wantedBy = ["default.target"]',
+            'systemd.services.rt.restartTriggers = ["/etc/demo/demo.conf"]',
+            setting("rt", "ExecStart", "/bin/sh -c 'exec sleep infinity'"),
+            setting("rt", "ExecStartPost", f"/bin/sh -c 'echo start rt $$(cat {self.conf('demo/demo.conf')}) >> {log}'"),
+            setting("rt", "ExecStop", f"/bin/sh -c 'echo stop rt >> {log}'"),
+            # rl reads reload.conf when it reloads
+            'systemd.services.rl.wantedBy = ["default.target"]',
+            'systemd.services.rl.reloadTriggers = ["/etc/demo/reload.conf"]',
+            setting("rl", "ExecStart", "/bin/sh -c 'exec sleep infinity'"),
+            setting("rl", "ExecStartPost", f"/bin/sh -c 'echo start rl >> {log}'"),
+            setting("rl", "ExecStop", f"/bin/sh -c 'echo stop rl >> {log}'"),
+            setting("rl", "ExecReload", f"/bin/sh -c 'echo reload rl $$(cat {self.conf('demo/reload.conf')}) >> {log}'"),
+        )
+
+    def test_restart_trigger_restarts(self):
+        self.use(*self.gen("c1", "r1", "o1"))
+        self.switch()
+        before = self.events()
+        self.assertEqual(sorted(before), ["start rl", "start rt c1"])
+        self.use(*self.gen("c2", "r1", "o1"))
+        r = self.switch()
+        self.assertEqual(self.new_events(before), ["stop rt", "start rt c2"],
+                         "restarted, and started after the file changed")
+        self.assertActive("rt.service", "rl.service")
+        self.assertNamed(r, "rt.service", "start|restart")
+        self.assertNotNamed(r, "rl.service", "stop|start|restart|reload")
+
+    def test_reload_trigger_reloads(self):
+        self.use(*self.gen("c1", "r1", "o1"))
+        self.switch()
+        before = self.events()
+        self.use(*self.gen("c1", "r2", "o1"))
+        r = self.switch()
+        self.assertEqual(self.new_events(before), ["reload rl r2"], "reloaded after the file changed, not restarted")
+        self.assertActive("rt.service", "rl.service")
+        self.assertNamed(r, "rl.service", "reload")
+
+    def test_other_file_touches_nothing(self):
+        self.use(*self.gen("c1", "r1", "o1"))
+        self.switch()
+        before = self.events()
+        self.use(*self.gen("c1", "r1", "o2"))
+        self.switch()
+        self.assertEqual(self.new_events(before), [])
+
+
+# ==========================================================================
+# Timers and sockets
+
+
+class TestTimersAndSockets(UnitsTestCase):
+
+    def test_new_timer_starts_and_changed_timer_restarts(self):
+        self.use(*timer("v1", self.log))
+        r = self.switch()
+        self.assertTrue(os.path.lexists(os.path.join(self.root, "etc/systemd/system/timers.target.wants/tick.timer")))
+        self.wait_events(lambda ev: ev.count("tick") == 1, "the new timer to fire")
+        self.assertActive("tick.timer")
+        self.assertNamed(r, "timers.target", "start")
+
+        self.use(*timer("v2", self.log))
+        r = self.switch()
+        self.wait_events(lambda ev: ev.count("tick") == 2, "the restarted timer to fire again")
+        self.assertActive("tick.timer")
+        self.assertNamed(r, "tick.timer", "restart")
+        # tick.service itself is unchanged.
+        self.assertNotNamed(r, "tick.service", "stop|start|restart|reload")
+
+    def connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(self.sock)
+        return s
+
+    def test_socket_activated_service(self):
+        self.sock = os.path.join(self.tmp, "echo.sock")
+        # echo.service is not wanted by anything: only its socket starts it.
+        self.use(*socket_unit("v1", self.sock, self.log), daemon("echo", "v1", self.log, wanted_by=None))
+        r = self.switch()
+        self.assertEqual(self.events(), ["socket-start"])
+        self.assertActive("echo.socket")
+        self.assertInactive("echo.service")
+        self.assertNamed(r, "sockets.target", "start")
+
+        c = self.connect()
+        self.wait_events(lambda ev: "start echo v1" in map(strip_pid, ev), "the socket to start echo.service")
+        c.close()
+        self.assertActive("echo.service", "echo.socket")
+        before = self.events()
+
+        # The service changes: service and socket are stopped, the socket is
+        # started again, and the service waits for the next connection.
+        self.use(*socket_unit("v1", self.sock, self.log), daemon("echo", "v2", self.log, wanted_by=None))
+        r = self.switch()
+        new = self.new_events(before)
+        self.assertIn("stop echo v1", new)
+        self.assertIn("socket-stop", new)
+        self.assertIn("socket-start", new)
+        self.assertLess(new.index("socket-stop"), new.index("socket-start"))
+        self.assertNotIn("start echo v2", new, "the service is started by its socket, not by the switch")
+        self.assertInactive("echo.service")
+        self.assertActive("echo.socket")
+        self.assertNamed(r, "echo.socket", "start")
+        self.assertNamed(r, "echo.service", "stop")
+
+        c = self.connect()
+        self.wait_events(lambda ev: "start echo v2" in map(strip_pid, ev), "the new socket to start the new service")
+        c.close()
+        self.assertActive("echo.service", "echo.socket")
+
+
+# ==========================================================================
+# Failures
+
+
+class TestFailures(UnitsTestCase):
+
+    def broken(self, exec_start):
+        return "\n".join([
+            'systemd.services.broken.wantedBy = ["default.target"]',
+            'systemd.services.broken.serviceConfig.Type = "oneshot"',
+            "systemd.services.broken.serviceConfig.RemainAfterExit = true",
+            f'systemd.services.broken.serviceConfig.ExecStart = "{exec_start}"',
+        ])
+
+    def test_new_unit_that_fails_to_start(self):
+        self.use(self.broken("/bin/false"), daemon("demo", "v1", self.log))
+        r = self.switch(expect=3)
+        self.assertNamed(r, "broken.service", "fail")
+        self.assertEqual(self.states("broken.service")["broken.service"][0], "failed")
+        # The rest of the activation went on: the other unit started, the
+        # generation is the current one.
+        self.assertIn("start demo v1", map(strip_pid, self.events()))
+        self.assertActive("demo.service")
+        self.assertEqual(h.current_number(self.tree, self.root, HOST), 1)
+
+    def test_changed_unit_that_fails_to_start(self):
+        self.use(self.broken("/bin/true"))
+        self.switch()
+        self.assertActive("broken.service")
+        self.use(self.broken("/bin/false"))
+        r = self.switch(expect=3)
+        self.assertNamed(r, "broken.service", "fail")
+        self.assertEqual(self.states("broken.service")["broken.service"][0], "failed")
+        self.assertEqual(h.current_number(self.tree, self.root, HOST), 2)
+
+
+# ==========================================================================
+# Idempotence, rollback, crashes, dry runs, no manager
+
+
+class TestActivation(UnitsTestCase):
+
+    def test_same_generation_touches_nothing(self):
+        self.use(daemon("demo", "v1", self.log), *timer("v1", self.log))
+        self.switch()
+        self.wait_events(lambda ev: "tick" in ev, "the timer")
+        time.sleep(0.2)
+        before = self.events()
+        states = self.states("demo.service", "tick.timer")
+        r = self.switch()
+        time.sleep(0.2)  # a stray timer restart would log a tick by now
+        self.assertEqual(self.events(), before)
+        self.assertEqual(self.states("demo.service", "tick.timer"), states)
+        for unit in ("demo.service", "tick.timer", "default.target", "timers.target"):
+            self.assertNotNamed(r, unit, "stop|start|restart|reload")
+        self.assertEqual(h.current_number(self.tree, self.root, HOST), 1)
+
+    def test_rollback_restores_the_old_unit(self):
+        """Generation 2 changes demo and adds extra; rolling back stops both
+        (demo with its v2 ExecStop, before the files change), starts demo v1."""
+        self.use(daemon("demo", "v1", self.log))
+        self.switch()
+        self.use(daemon("demo", "v2", self.log), daemon("extra", "v1", self.log))
+        self.switch()
+        before = self.events()
+        self.assertEqual(sorted(map(strip_pid, before[-3:])), ["start demo v2", "start extra v1", "stop demo v1"])
+        r = self.sc("rollback", expect=0)
+        new = self.new_events(before)
+        self.assertEqual(sorted(new[:2]), ["stop demo v2", "stop extra v1"], new)
+        self.assertEqual(new[2:], ["start demo v1"])
+        self.assertActive("demo.service")
+        self.assertInactive("extra.service")
+        self.assertIn("v1", self.unit_file("demo.service"))
+        self.assertFalse(os.path.lexists(os.path.join(self.root, "etc/systemd/system/extra.service")))
+        self.assertEqual(h.current_number(self.tree, self.root, HOST), 1)
+        self.assertNamed(r, "demo.service", "start")
+        self.assertNamed(r, "extra.service", "stop")
+
+    def crash_after_stop(self):
+        """Generation 1 running; a switch to 2 killed right after its stop
+        phase: the unit is stopped, its file not switched yet."""
+        self.use(daemon("demo", "v1", self.log))
+        self.switch()
+        before = self.events()
+        self.use(daemon("demo", "v2", self.log))
+        r = self.sc("switch", env={"SYSCONF_TEST_CRASH_AT": "phase:stop"})
+        self.assertIn(r.returncode, (-9, 137), "sysconf must die by SIGKILL after its stop phase" + h.describe(r))
+        self.assertEqual(self.new_events(before), ["stop demo v1"])
+        self.assertInactive("demo.service")
+        self.assertIn("v1", self.unit_file("demo.service"), "the files had not changed yet")
+        self.assertTrue(os.path.exists(os.path.join(self.root, h.STATE, "journal.json")))
+        return self.events()
+
+    def test_crash_after_stop_then_switch(self):
+        before = self.crash_after_stop()
+        self.switch()
+        self.assertEqual(self.new_events(before), ["start demo v2"])
+        self.assertActive("demo.service")
+        self.assertFalse(os.path.exists(os.path.join(self.root, h.STATE, "journal.json")))
+        self.assertEqual(h.current_number(self.tree, self.root, HOST), 2)
+
+    def test_crash_after_stop_then_rollback(self):
+        before = self.crash_after_stop()
+        self.sc("rollback", expect=0)
+        self.assertEqual(self.new_events(before), ["start demo v1"], "the unit the crashed switch stopped is back")
+        self.assertActive("demo.service")
+        self.assertFalse(os.path.exists(os.path.join(self.root, h.STATE, "journal.json")))
+        self.assertEqual(h.current_number(self.tree, self.root, HOST), 1)
+
+    def test_dry_run_changes_nothing(self):
+        self.use(daemon("demo", "v1", self.log), daemon("gone", "v1", self.log))
+        self.switch()
+        before = self.events()
+        states = self.states("demo.service", "gone.service", "added.service")
+        etc = h.snapshot(os.path.join(self.root, "etc"))
+        self.use(daemon("demo", "v2", self.log), daemon("added", "v1", self.log))
+        r = self.switch("--dry-run")
+        self.assertNamed(r, "demo.service", "would", "stop")
+        self.assertNamed(r, "demo.service", "would", "start")
+        self.assertNamed(r, "gone.service", "would", "stop")
+        self.assertNamed(r, "default.target", "would", "start")
+        self.assertEqual(self.events(), before)
+        self.assertEqual(self.states("demo.service", "gone.service", "added.service"), states)
+        self.assertEqual(h.snapshot(os.path.join(self.root, "etc")), etc)
+        self.assertEqual(h.current_number(self.tree, self.root, HOST), 1)
+
+    def test_no_manager_no_jobs(self):
+        """Without SYSCONF_TEST_SYSTEMD_ADDRESS, a switch under --root plans
+        unit jobs but runs none: the manager sees nothing."""
+        self.use(daemon("demo", "v1", self.log))
+        self.switch(manager=False)
+        self.assertTrue(os.path.lexists(os.path.join(self.root, "etc/systemd/system/default.target.wants/demo.service")))
+        time.sleep(0.2)
+        self.assertEqual(self.events(), [])
+        self.assertInactive("demo.service")
+        # Now with the manager: the plan runs.
+        self.use(daemon("demo", "v1", self.log), daemon("other", "v1", self.log))
+        self.switch()
+        self.assertIn("start other v1", map(strip_pid, self.events()))
+
+
+# ==========================================================================
+
+
+def main():
+    global _unit_state
+    args = sys.argv[1:]
+    if args and not args[0].startswith("-"):
+        h.set_binary(args.pop(0))
+    elif os.environ.get("SYSCONF"):
+        h.set_binary(os.environ["SYSCONF"])
+    else:
+        sys.exit("usage: test_units.py SYSCONF_BINARY [UNIT_STATE_BINARY] [unittest options]  (or set SYSCONF)")
+    if args and os.path.isfile(args[0]):
+        _unit_state = os.path.abspath(args.pop(0))
+    elif os.environ.get("SYSCONF_UNIT_STATE"):
+        _unit_state = os.path.abspath(os.environ["SYSCONF_UNIT_STATE"])
+    if _unit_state is None:
+        print("note: no unit_state tool given; unit states come from systemctl --user", file=sys.stderr)
+    if os.geteuid() != 0:
+        print("skipped: these tests need root (a private systemd manager, chown as other users)", file=sys.stderr)
+        sys.exit(77)
+    prog = unittest.main(argv=[sys.argv[0]] + args, verbosity=2, exit=False)
+    result = prog.result
+    if result.testsRun and len(result.skipped) == result.testsRun and result.wasSuccessful():
+        sys.exit(77)  # everything skipped: reported as skipped, never as passed
+    sys.exit(0 if result.wasSuccessful() else 1)
+
+
+if __name__ == "__main__":
+    main()
