@@ -31,6 +31,14 @@ void merge(std::vector<std::string>& into, const std::vector<std::string>& more)
   into.assign(all.begin(), all.end());
 }
 
+// What systemd says of a unit that failed, for the report.
+std::string status_detail(const UnitStatus& s) {
+  std::string detail = fmt::format("ActiveState={} SubState={}", s.active_state, s.sub_state);
+  if (!s.result.empty()) detail += " Result=" + s.result;
+  if (s.exit_status) detail += fmt::format(" ExecMainStatus={}", *s.exit_status);
+  return detail;
+}
+
 // Runs one step's jobs and reports each that did not finish.
 void run_step(SystemdManager& manager, const char* method, const char* gerund, const std::vector<std::string>& units,
               const std::string& label, UnitJobsReport& report) {
@@ -38,11 +46,8 @@ void run_step(SystemdManager& manager, const char* method, const char* gerund, c
   report.messages.push_back(fmt::format("{} the following {}: {}", gerund, label, fmt::join(units, ", ")));
   for (const JobOutcome& job : manager.run_jobs(method, units, kJobTimeout)) {
     if (job.ok()) continue;
-    UnitStatus s = manager.status(job.unit);
-    std::string detail = fmt::format("ActiveState={} SubState={}", s.active_state, s.sub_state);
-    if (!s.result.empty()) detail += " Result=" + s.result;
-    if (s.exit_status) detail += fmt::format(" ExecMainStatus={}", *s.exit_status);
-    report.failures.push_back(fmt::format("unit {} failed to {}: {} ({})", job.unit, job.verb, job.result, detail));
+    report.failures.push_back(fmt::format("unit {} failed to {}: {} ({})", job.unit, job.verb, job.result,
+                                          status_detail(manager.status(job.unit))));
   }
 }
 
@@ -68,9 +73,7 @@ void report_failed_units(SystemdManager& manager, const std::vector<std::string>
     bool already = std::any_of(report.failures.begin(), report.failures.end(),
                                [&](const std::string& f) { return f.rfind("unit " + unit + " ", 0) == 0; });
     if (already) continue;
-    std::string detail = s.result.empty() ? "" : " Result=" + s.result;
-    if (s.exit_status) detail += fmt::format(" ExecMainStatus={}", *s.exit_status);
-    report.failures.push_back(fmt::format("unit {} failed (SubState={}{})", unit, s.sub_state, detail));
+    report.failures.push_back(fmt::format("unit {} failed ({})", unit, status_detail(s)));
   }
 }
 

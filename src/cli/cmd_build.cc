@@ -124,11 +124,14 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
     BuiltGeneration built = build_generation(*rendered, info, preview_store);
     ActivationTarget to{built.object, &built.manifest, 0};  // numbered when activation starts
     ActivationOptions activation{dry, options.no_backup, options.json};
-    // The new unit files, to plan the units before the store has them.
+    // The new unit files, to plan the units before the store has them. The
+    // manifest's /etc entries were made from rendered->etc, one for one, in order.
     std::map<std::string, const std::string*> unit_objects;
-    for (const RenderedFile& f : rendered->etc)
-      if (f.kind == RenderedFile::Kind::Content && f.path.rfind(kSystemUnitDir, 0) == 0)
-        unit_objects[Store::object_name(Store::hash_file(f.content, f.executable), f.path)] = &f.content;
+    for (size_t i = 0; i < rendered->etc.size() && i < built.manifest.files.size(); ++i) {
+      const ManifestFile& entry = built.manifest.files[i];
+      if (entry.type == "file" && entry.path == rendered->etc[i].path && entry.path.rfind(kSystemUnitDir, 0) == 0)
+        unit_objects[entry.object] = &rendered->etc[i].content;
+    }
     activation.unbuilt = [&](const std::string& object) -> std::optional<std::string> {
       auto it = unit_objects.find(object);
       if (it == unit_objects.end()) return std::nullopt;
