@@ -102,7 +102,7 @@ UnitSet generation_units(const Root& root, const std::vector<ManifestFile>& file
   for (const ManifestUnit& u : units_among(files, dir)) {
     std::vector<std::string> dropins;
     for (const ManifestFile* d : u.dropins) dropins.push_back(read(*d));
-    set.units[u.name] = parse_unit(read(*u.file), dropins);
+    set.units[u.name] = parse_unit(u.file ? read(*u.file) : "", dropins);
     for (const std::string& target : u.wanted_by) set.wanted_by_target[target].insert(u.name);
   }
   return set;

@@ -530,6 +530,60 @@ std::optional<std::string> Evaluation::render_file(const Template& tmpl, FileId 
   return std::nullopt;
 }
 
+// `| each("map {key} {value}")`: one line per entry of a table (or item of a
+// list, where {key} is its index), as Nix's mapAttrsToList joined with
+// newlines. Null entries are left out, as the formats leave them out.
+static std::string each_line(const Value* v, const Value* pattern, const std::string& shown, SourcePos site) {
+  if (!pattern->is_string()) fail("`| each` takes a string such as \"{key} = {value}\"", site);
+  auto scalar = [&](const Value* x) -> std::string {
+    switch (x->kind) {
+      case ValueKind::String: return std::string(x->str());
+      case ValueKind::Int:
+      case ValueKind::Float:
+      case ValueKind::Bool: return to_json(x);
+      case ValueKind::List: {
+        std::string joined;
+        for (auto it = x->begin_items(); it != x->end_items(); ++it) {
+          if (it != x->begin_items()) joined += ' ';
+          joined += (*it)->is_string() ? std::string((*it)->str()) : to_json(*it);
+        }
+        return joined;
+      }
+      default: return to_json(x);
+    }
+  };
+  auto line = [&](std::string_view key, const Value* value) {
+    std::string out;
+    std::string_view p = pattern->str();
+    for (size_t i = 0; i < p.size(); ++i) {
+      if (p.compare(i, 5, "{key}") == 0) {
+        out += key;
+        i += 4;
+      } else if (p.compare(i, 7, "{value}") == 0) {
+        out += scalar(value);
+        i += 6;
+      } else {
+        out += p[i];
+      }
+    }
+    return out;
+  };
+  std::string out;
+  auto add = [&](std::string_view key, const Value* value) {
+    if (value->kind == ValueKind::Null) return;
+    if (!out.empty()) out += '\n';
+    out += line(key, value);
+  };
+  if (v->is_table()) {
+    for (auto e = v->begin_entries(); e != v->end_entries(); ++e) add(e->key, e->value);
+  } else if (v->is_list()) {
+    for (uint32_t i = 0; i < v->list.size; ++i) add(std::to_string(i), v->list.items[i]);
+  } else {
+    fail(fmt::format("`| each` needs a table or a list, but `{}` is {}", shown, describe_kind(v->kind)), site);
+  }
+  return out;
+}
+
 std::string Evaluation::render(const Template& tmpl, SourcePos base, std::string_view source_text) {
   std::string out;
   auto offset_by = [&](SourcePos at, uint32_t offset) {
@@ -572,6 +626,8 @@ std::string Evaluation::render(const Template& tmpl, SourcePos base, std::string
                  fsite, "use `| json` to print structured values");
         }
         v = make::string(arena_, joined);
+      } else if (f.name == "each") {
+        v = make::string(arena_, each_line(v, f.arg, shown, fsite));
       } else {  // upper, lower
         if (!v->is_string())
           fail(fmt::format("`| {}` needs a string, but `{}` is {}", f.name, shown, describe_kind(v->kind)), fsite);

@@ -5,12 +5,13 @@
 namespace sc {
 
 bool is_known_filter(std::string_view name) {
-  return name == "join" || name == "json" || name == "default" || name == "upper" || name == "lower";
+  return name == "join" || name == "json" || name == "default" || name == "upper" || name == "lower" ||
+         name == "each";
 }
 
 namespace {
 
-bool filter_takes_argument(std::string_view name) { return name == "join" || name == "default"; }
+bool filter_takes_argument(std::string_view name) { return name == "join" || name == "default" || name == "each"; }
 
 }  // namespace
 
@@ -43,7 +44,7 @@ const Template* parse_template(std::string_view text, Arena& arena, ParseFailure
       Token name = lexer.next();
       if (name.kind != TokenKind::Word) return fail("expected a filter name after `|`", name.offset);
       if (!is_known_filter(name.text))
-        return fail("unknown filter `" + name.text + "`; the filters are join, json, default, upper and lower",
+        return fail("unknown filter `" + name.text + "`; the filters are join, json, default, upper, lower and each",
                     name.offset);
       TemplateFilter filter{name.text, nullptr, name.offset};
       if (lexer.peek().kind == TokenKind::LParen) {

@@ -103,6 +103,76 @@ std::string render_ini(const Value* settings) {
   return out;
 }
 
+
+// KDL, niri's configuration language. A table's entries are nodes; each key is
+// written verbatim as the node's head, so it may carry arguments and
+// properties of its own (`'output "eDP-1"'`, `"Mod+T repeat=false"`). A
+// scalar is the node's argument, a list of scalars its arguments, a table its
+// children; a list of tables or of lists repeats the node; `true` is a bare
+// flag node (`prefer-no-csd`) and `false` leaves the node out.
+std::string kdl_string(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{{{:x}}}", static_cast<unsigned>(c));
+        else out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string kdl_argument(const Value* v, std::string_view node) {
+  switch (v->kind) {
+    case ValueKind::String: return kdl_string(v->str());
+    case ValueKind::Bool: return v->boolean ? "true" : "false";
+    case ValueKind::Int:
+    case ValueKind::Float: return format_number(v);
+    default: throw Unrepresentable{fmt::format("the KDL node `{}` cannot take {} as an argument", node, describe_kind(v->kind))};
+  }
+}
+
+void kdl_nodes(const Value* table, int depth, std::string& out);
+
+void kdl_node(std::string_view head, const Value* v, int depth, std::string& out) {
+  std::string indent(depth * 4, ' ');
+  switch (v->kind) {
+    case ValueKind::Null: return;
+    case ValueKind::Bool:
+      if (v->boolean) out += indent + std::string(head) + "\n";
+      return;
+    case ValueKind::Table:
+      out += indent + std::string(head) + " {\n";
+      kdl_nodes(v, depth + 1, out);
+      out += indent + "}\n";
+      return;
+    case ValueKind::List: {
+      bool repeated = v->list.size > 0 && ((*v->begin_items())->is_table() || (*v->begin_items())->is_list());
+      if (repeated) {
+        for (auto it = v->begin_items(); it != v->end_items(); ++it) {
+          if ((*it)->is_list() || (*it)->is_table()) kdl_node(head, *it, depth, out);
+          else throw Unrepresentable{fmt::format("the KDL node `{}` mixes tables or lists with scalars", head)};
+        }
+        return;
+      }
+      out += indent + std::string(head);
+      for (auto it = v->begin_items(); it != v->end_items(); ++it) out += " " + kdl_argument(*it, head);
+      out += "\n";
+      return;
+    }
+    default: out += indent + std::string(head) + " " + kdl_argument(v, head) + "\n";
+  }
+}
+
+void kdl_nodes(const Value* table, int depth, std::string& out) {
+  for (auto e = table->begin_entries(); e != table->end_entries(); ++e) kdl_node(e->key, e->value, depth, out);
+}
+
 }  // namespace
 
 std::optional<std::string> render_format(const std::string& format, const Value* settings, std::string& error) {
@@ -125,6 +195,11 @@ std::optional<std::string> render_format(const std::string& format, const Value*
       return text;
     }
     if (format == "ini") return render_ini(settings);
+    if (format == "kdl") {
+      std::string out;
+      kdl_nodes(settings, 0, out);
+      return out;
+    }
     if (format == "keyvalue") {
       std::string out;
       for (auto e = settings->begin_entries(); e != settings->end_entries(); ++e) {

@@ -231,6 +231,7 @@ class Renderer {
     for (const Collected& c : files) by_path.emplace(c.file.path, &c.file);
     UnitRenderer renderer;
     renderer.dir = dir;
+    renderer.package_dir = prefix.size() > 1 ? "/usr/lib/systemd/user/" : "/usr/lib/systemd/system/";
     renderer.option_prefix = prefix;
     renderer.managed_file_identity = [&](const std::string& path) -> std::optional<std::string> {
       auto it = by_path.find(path);

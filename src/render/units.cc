@@ -116,14 +116,17 @@ void UnitRenderer::render(const UnitOptions& options, std::vector<RenderedUnitFi
     f.option = option;
     files.push_back(std::move(f));
   };
-  // wantedBy and requiredBy: links that systemd reads like [Install] had been applied.
-  auto add_links = [&](const std::string& unit, const Value* def, const std::vector<std::string>& option) {
+  // wantedBy and requiredBy: links that systemd reads like [Install] had been
+  // applied. A package's unit is linked where the package put it, as
+  // `systemctl enable` links it (systemd itself goes by the link's name).
+  auto add_links = [&](const std::string& unit, const Value* def, const std::vector<std::string>& option,
+                       bool from_package) {
     for (const char* kind : {"wantedBy", "requiredBy"}) {
       for (const std::string& target : string_list(field(def, kind))) {
         RenderedUnitFile link;
         link.file.kind = RenderedFile::Kind::Symlink;
         link.file.path = dir + target + (kind[0] == 'w' ? ".wants/" : ".requires/") + unit;
-        link.file.target = "../" + unit;
+        link.file.target = from_package ? package_dir + unit : "../" + unit;
         link.option = option;
         link.option.push_back(kind);
         files.push_back(std::move(link));
@@ -183,9 +186,11 @@ void UnitRenderer::render(const UnitOptions& options, std::vector<RenderedUnitFi
       auto service_config = option;
       service_config.push_back("serviceConfig");
       w.extra(field(def, "serviceConfig"), service_config);
-      install_section(w, def);
-      add_file(unit, w.finish(), option);
-      add_links(unit, def, option);
+      // Overriding a package's unit: the same keys as a drop-in, after its own.
+      bool as_dropin = text_field(def, "overrideStrategy") == "asDropin";
+      if (!as_dropin) install_section(w, def);
+      add_file(as_dropin ? unit + ".d/overrides.conf" : unit, w.finish(), option);
+      add_links(unit, def, option, as_dropin);
     }
   }
   if (options.timers && options.timers->is_table()) {
@@ -202,7 +207,7 @@ void UnitRenderer::render(const UnitOptions& options, std::vector<RenderedUnitFi
       w.extra(field(def, "timerConfig"), timer_config);
       install_section(w, def);
       add_file(unit, w.finish(), option);
-      add_links(unit, def, option);
+      add_links(unit, def, option, false);
     }
   }
   if (options.units && options.units->is_table()) {
@@ -215,17 +220,14 @@ void UnitRenderer::render(const UnitOptions& options, std::vector<RenderedUnitFi
         error(fmt::format("`{}` is not a unit name such as \"foo.socket\"", unit), option);
         continue;
       }
+      // Without text the unit is a package's: sysconf only enables it.
       const Value* t = field(def, "text");
-      if (!t || !t->is_string()) {
-        auto where = option;
-        where.push_back("text");
-        error("a verbatim unit needs its text", where);
-        continue;
+      if (t && t->is_string()) {
+        std::string content(t->str());
+        if (!content.empty() && content.back() != '\n') content += '\n';
+        add_file(unit, std::move(content), option);
       }
-      std::string content(t->str());
-      if (!content.empty() && content.back() != '\n') content += '\n';
-      add_file(unit, std::move(content), option);
-      add_links(unit, def, option);
+      add_links(unit, def, option, !(t && t->is_string()));
     }
   }
 }

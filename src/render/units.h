@@ -28,6 +28,7 @@ struct RenderedUnitFile {
 
 struct UnitRenderer {
   std::string dir;  // "/etc/systemd/system/" or ".config/systemd/user/"
+  std::string package_dir;  // where packages install units: "/usr/lib/systemd/system/" or ".../user/"
   // The identity of a file a trigger names, if this generation manages it.
   std::function<std::optional<std::string>(const std::string& path)> managed_file_identity;
   // Reports a problem with the option at `option`.

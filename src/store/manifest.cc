@@ -55,8 +55,10 @@ std::vector<ManifestUnit> units_among(const std::vector<ManifestFile>& files, co
     auto ends_with = [](std::string_view s, std::string_view end) {
       return s.size() > end.size() && s.substr(s.size() - end.size()) == end;
     };
-    if (ends_with(parent, ".d") && ends_with(leaf, ".conf")) {
-      units[std::string(parent.substr(0, parent.size() - 2))].dropins.push_back(&f);
+    if (ends_with(parent, ".d") && ends_with(leaf, ".conf") && is_unit_name(parent.substr(0, parent.size() - 2))) {
+      ManifestUnit& u = units[std::string(parent.substr(0, parent.size() - 2))];
+      u.name = std::string(parent.substr(0, parent.size() - 2));
+      u.dropins.push_back(&f);
     } else if (ends_with(parent, ".wants") || ends_with(parent, ".requires")) {
       std::string target(parent.substr(0, parent.rfind('.')));
       wanted_by[std::string(leaf)].push_back(target);
@@ -64,7 +66,7 @@ std::vector<ManifestUnit> units_among(const std::vector<ManifestFile>& files, co
   }
   std::vector<ManifestUnit> out;
   for (auto& [name, unit] : units) {
-    if (!unit.file) continue;  // drop-ins for a unit that sysconf does not define
+    // Drop-ins alone: a unit a package installs, changed by sysconf's overrides.
     unit.wanted_by = wanted_by[name];
     out.push_back(std::move(unit));
   }
@@ -76,7 +78,8 @@ namespace {
 void write_units(JsonOut& out, const std::vector<ManifestFile>& files, const std::string& dir) {
   out.begin_array();
   for (const ManifestUnit& u : units_among(files, dir)) {
-    out.begin_object().key("name").string(u.name).key("object").string(u.file->object);
+    out.begin_object().key("name").string(u.name).key("object").optional_string(
+        u.file ? std::optional<std::string>(u.file->object) : std::nullopt);
     out.key("dropIns").begin_array();
     for (const ManifestFile* d : u.dropins) out.string(d->path);
     out.end_array();

@@ -33,7 +33,7 @@ struct ManifestFile {
 // and tools, never read back.
 struct ManifestUnit {
   std::string name;                  // "foo.service"
-  const ManifestFile* file = nullptr;
+  const ManifestFile* file = nullptr;        // null: a package's unit, with sysconf's drop-ins
   std::vector<const ManifestFile*> dropins;  // sorted by path
   std::vector<std::string> wanted_by;        // targets, through .wants/ or .requires/
 };

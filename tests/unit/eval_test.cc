@@ -179,6 +179,38 @@ out.nested = "{{ out.upper }}!"
         R"("join":"a, b","json":"[\"a\",\"b\"]","lower":"vivo","nested":"VIVO!","number":"port 8080","upper":"VIVO"},"port":8080})");
 }
 
+TEST_CASE("the each filter writes one line per table entry or list item") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.settings]
+type = "attrsOf(anything)"
+default = { font_size = 11.5, blink = false, family = "Fira Code", skipped = { a = 1 } }
+[options.keys]
+type = "listOf(str)"
+default = ["a", "b"]
+[options.out]
+type = "attrsOf(str)"
+[config]
+out.table = "{{ settings | each(\"{key} {value}\") }}"
+out.list = "{{ keys | each(\"{key}={value};\") }}"
+)T");
+  t.evaluate({"m.toml"});
+  CHECK(t.json_of("out") ==
+        R"({"list":"0=a;\n1=b;","table":"blink false\nfamily Fira Code\nfont_size 11.5\nskipped {\"a\":1}"})");
+  TestTree bad;
+  bad.write("m.toml", R"T(
+[options.n]
+type = "int"
+default = 1
+[options.out]
+type = "str"
+[config]
+out = "{{ n | each(\"{key}\") }}"
+)T");
+  CHECK(bad.json({"m.toml"}) == "ERROR");
+  CHECK(bad.messages().find("`| each` needs a table or a list, but `n` is an integer") != std::string::npos);
+}
+
 TEST_CASE("interpolating a list without a filter is an error") {
   TestTree t;
   t.write("m.toml", "[options.l]\ntype = \"listOf(str)\"\ndefault = []\n[options.s]\ntype = \"str\"\ndefault = \"{{ l }}\"\n");

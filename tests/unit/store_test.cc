@@ -161,3 +161,21 @@ TEST_CASE("formats: json, toml and yaml come from real writers and re-parse") {
   CHECK(yaml.find("height: 30") != std::string::npos);
   CHECK(formatted("ini", "[config.s.a.b]\nc = 1\n").rfind("ERROR: ini section [a] cannot hold the table `b`", 0) == 0);
 }
+
+TEST_CASE("formats: kdl writes keys as node heads, lists as arguments or repeated nodes, true as a flag") {
+  std::string settings =
+      "prefer-no-csd = true\n"
+      "hidden = false\n"
+      "spawn-at-startup = [[\"waybar\"], [\"mako\", \"--config\", \"a \\\"b\\\"\"]]\n"
+      "window-rule = [{ 'match app-id=\"firefox\"' = true, opacity = 0.9 }]\n"
+      "[config.s.'output \"eDP-1\"']\nscale = 1.25\n"
+      "[config.s.binds.\"Mod+T\"]\nspawn = \"kitty\"\n";
+  CHECK(formatted("kdl", settings) ==
+        "binds {\n    Mod+T {\n        spawn \"kitty\"\n    }\n}\n"
+        "output \"eDP-1\" {\n    scale 1.25\n}\n"
+        "prefer-no-csd\n"
+        "spawn-at-startup \"waybar\"\n"
+        "spawn-at-startup \"mako\" \"--config\" \"a \\\"b\\\"\"\n"
+        "window-rule {\n    match app-id=\"firefox\"\n    opacity 0.9\n}\n");
+  CHECK(formatted("kdl", "x = [{ a = 1 }, 2]\n") == "ERROR: the KDL node `x` mixes tables or lists with scalars");
+}

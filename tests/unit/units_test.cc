@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "units/unit_file.h"
+#include "store/manifest.h"
 #include "units/unit_plan.h"
 
 using namespace sc;
@@ -172,4 +173,36 @@ TEST_CASE("unit plan: RefuseManualStart, RefuseManualStop and X-StopOnReconfigur
   UnitPlan q = plan_units(old_gen.set, reconf.set, Active{{"t.target", "active"}});
   CHECK(q.stop == Units{"t.target"});
   CHECK(q.start == Units{"t.target"});
+}
+
+TEST_CASE("manifest units: a package's unit is known by sysconf's drop-ins alone, and its links are its wantedBy") {
+  auto file = [](const std::string& path, const std::string& object) {
+    ManifestFile f;
+    f.path = path;
+    f.type = "file";
+    f.object = object;
+    return f;
+  };
+  ManifestFile link;
+  link.path = "/etc/systemd/system/multi-user.target.wants/NetworkManager.service";
+  link.type = "symlink";
+  link.target = "/usr/lib/systemd/system/NetworkManager.service";
+  std::vector<ManifestFile> files = {
+      file("/etc/systemd/system/bluetooth.service.d/overrides.conf", "o1"),
+      file("/etc/systemd/system/foo.d/x.conf", "o2"),  // not a unit's drop-in directory
+      link,
+  };
+  std::vector<ManifestUnit> units = units_among(files, kSystemUnitDir);
+  REQUIRE(units.size() == 1);
+  CHECK(units[0].name == "bluetooth.service");
+  CHECK(units[0].file == nullptr);
+  REQUIRE(units[0].dropins.size() == 1);
+  CHECK(units[0].dropins[0]->object == "o1");
+  // A changed drop-in is a changed unit, planned like any other.
+  Gen old_gen, new_gen;
+  old_gen.set.units["bluetooth.service"] = parse_unit("", {"[Service]\nExecStart=\nExecStart=/usr/libexec/bluetoothd\n"});
+  new_gen.set.units["bluetooth.service"] = parse_unit("", {"[Service]\nExecStart=\nExecStart=/usr/libexec/bluetoothd -E\n"});
+  UnitPlan p = plan_units(old_gen.set, new_gen.set, Active{{"bluetooth.service", "active"}});
+  CHECK(p.stop == Units{"bluetooth.service"});
+  CHECK(p.start == Units{"bluetooth.service"});
 }
