@@ -132,6 +132,16 @@ void UnitRenderer::render(const UnitOptions& options, std::vector<RenderedUnitFi
         files.push_back(std::move(link));
       }
     }
+    // Other names of the unit (display-manager.service), as [Install] Alias= makes them.
+    for (const std::string& alias : string_list(field(def, "aliases"))) {
+      RenderedUnitFile link;
+      link.file.kind = RenderedFile::Kind::Symlink;
+      link.file.path = dir + alias;
+      link.file.target = from_package ? package_dir + unit : unit;
+      link.option = option;
+      link.option.push_back("aliases");
+      files.push_back(std::move(link));
+    }
   };
   // [Unit] and [Install], common to services and timers.
   auto unit_section = [&](UnitWriter& w, const Value* def, const std::vector<std::string>& option) {
