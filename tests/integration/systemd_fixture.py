@@ -33,6 +33,16 @@ Its sd-bus address is `unix:path=S/xdg/systemd/private` (a direct connection:
 no Hello, so `busctl --address` cannot talk to it; systemctl can, through
 XDG_RUNTIME_DIR, see `systemctl()`).
 
+A user's manager: `PrivateManager(ROOT, uid=U, gid=G, unit_dir=ROOT/home/
+NAME/.config/systemd/user)`. Everything above is set up as root (the
+sub-cgroups, then delegated to U:G as user@.service's Delegate=yes does; the
+mounts); S/home and S/xdg (mode 0700 by default) belong to U:G; and setpriv
+drops to U:G, without supplementary groups or capabilities, right before the
+exec. Such a manager, like a real user's, accepts connections only from
+root and from U (it checks the peer's credentials; its private socket is
+0700), and systemctl refuses to talk to a manager that is neither root nor
+itself, so `systemctl()` then runs as U.
+
 When no writable cgroup hierarchy exists (or unshare/systemd are missing, or
 the tests do not run as root), `PrivateManager.start()` raises
 unittest.SkipTest with the reason: the tests are skipped, never passed.
@@ -56,7 +66,12 @@ _PR_SET_PDEATHSIG = 1
 
 # Run inside the new mount namespace. $1 = the scratch dir, $2 = the root,
 # $3 = the directory to mount a tmpfs on for /run/systemd/system, $4 = the
-# systemd binary, $5 = the directory of the stock user units.
+# systemd binary, $5 = the directory of the stock user units, $6 = the
+# directory of the units under test, $7 and $8 = the uid and gid to run the
+# manager as (empty: stay root). The mounts are made as root; setpriv then
+# drops to the uid and gid (no supplementary groups, no capabilities left)
+# right before the exec, keeping the parent-death signal, which a change of
+# uid would otherwise clear.
 _LAUNCH = r"""
 set -e
 mount -t tmpfs -o mode=0755 tmpfs "$3"
@@ -64,9 +79,13 @@ mkdir -p /run/systemd/system
 mount -t tmpfs -o mode=0755 tmpfs /var/lib
 mkdir /var/lib/sysconf
 mount --bind "$2/var/lib/sysconf" /var/lib/sysconf
-exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+drop=""
+if [ -n "$7" ]; then
+    drop="setpriv --reuid=$7 --regid=$8 --clear-groups --pdeathsig keep --"
+fi
+exec $drop env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
     HOME="$1/home" XDG_RUNTIME_DIR="$1/xdg" \
-    SYSTEMD_UNIT_PATH="$2/etc/systemd/system:$5" \
+    SYSTEMD_UNIT_PATH="$6:$5" \
     "$4" --user --log-target=console
 """
 
@@ -155,15 +174,29 @@ def _cgroup_pids(top):
 
 
 class PrivateManager:
-    """A private `systemd --user` whose unit path is ROOT/etc/systemd/system.
+    """A private `systemd --user` whose unit path is ROOT/etc/systemd/system
+    (or `unit_dir`), run as root (or as `uid`:`gid`).
 
     Attributes once started: `pid`, `scratch` (S), `address`
     (unix:path=S/xdg/systemd/private), `runtime_dir` (S/xdg), `log`
-    (S/systemd.log), `cgroups` (the sub-cgroup directories made)."""
+    (S/systemd.log), `cgroups` (the sub-cgroup directories made).
 
-    def __init__(self, root, timeout=10.0):
+    With a uid, the manager runs as that user, as a user's manager does:
+    S/home and S/xdg (mode `runtime_mode`, 0700 by default) are owned by
+    uid:gid, and so are the sub-cgroups, delegated the way user@.service's
+    Delegate=yes does it (the directory and the files a manager writes to
+    create and fill its own sub-cgroups), so that it can make app.slice and
+    move its services' processes there."""
+
+    def __init__(self, root, timeout=10.0, uid=None, gid=None, unit_dir=None, runtime_mode=0o700):
         self.root = os.path.abspath(root)
         self.timeout = timeout
+        if (uid is None) != (gid is None):
+            raise ValueError("give both uid and gid, or neither")
+        self.uid = uid
+        self.gid = gid
+        self.unit_dir = os.path.abspath(unit_dir) if unit_dir else os.path.join(self.root, "etc/systemd/system")
+        self.runtime_mode = runtime_mode
         self.proc = None
         self.pid = None
         self.scratch = None
@@ -204,7 +237,10 @@ class PrivateManager:
     def _preflight(self):
         if os.geteuid() != 0:
             raise unittest.SkipTest("the private systemd manager needs root")
-        for tool in (SYSTEMD, shutil.which("unshare") or "/usr/bin/unshare"):
+        tools = [SYSTEMD, shutil.which("unshare") or "/usr/bin/unshare"]
+        if self.uid is not None:
+            tools.append(shutil.which("setpriv") or "/usr/bin/setpriv")
+        for tool in tools:
             if not os.access(tool, os.X_OK):
                 raise unittest.SkipTest(f"{tool} is missing")
         if not os.path.isfile(os.path.join(USER_UNITS, "default.target")):
@@ -223,6 +259,22 @@ class PrivateManager:
                 raise unittest.SkipTest(f"cannot create a sub-cgroup in {point} ({e.strerror}): "
                                         f"no writable cgroup filesystem")
             self.cgroups.append(path)
+            if self.uid is not None:
+                self._delegate(path)
+
+    # What systemd chowns when it delegates a cgroup (cg_set_access): in
+    # cgroup2 the directory, cgroup.procs, cgroup.threads and
+    # cgroup.subtree_control; in cgroup v1 also tasks and the release flags.
+    _DELEGATED = ("cgroup.procs", "cgroup.threads", "cgroup.subtree_control", "tasks", "notify_on_release",
+                  "cgroup.clone_children")
+
+    def _delegate(self, path):
+        os.chown(path, self.uid, self.gid)
+        for name in self._DELEGATED:
+            try:
+                os.chown(os.path.join(path, name), self.uid, self.gid)
+            except FileNotFoundError:
+                pass
 
     def start(self):
         self._preflight()
@@ -238,7 +290,11 @@ class PrivateManager:
         self.scratch = tempfile.mkdtemp(prefix="sysconf-systemd-")
         os.chmod(self.scratch, 0o755)
         os.makedirs(os.path.join(self.scratch, "home"))
-        os.mkdir(self.runtime_dir, 0o700)
+        os.mkdir(self.runtime_dir)
+        os.chmod(self.runtime_dir, self.runtime_mode)
+        if self.uid is not None:
+            for d in ("home", "xdg"):
+                os.chown(os.path.join(self.scratch, d), self.uid, self.gid)
         os.makedirs(os.path.join(self.root, "var/lib/sysconf"), exist_ok=True)
         # With no /run/systemd on the host, the tmpfs goes on /run.
         run_mount = "/run/systemd" if os.path.isdir("/run/systemd") else "/run"
@@ -260,7 +316,8 @@ class PrivateManager:
             try:
                 self.proc = subprocess.Popen(
                     ["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", _LAUNCH, "sh",
-                     self.scratch, self.root, run_mount, SYSTEMD, USER_UNITS],
+                     self.scratch, self.root, run_mount, SYSTEMD, USER_UNITS, self.unit_dir,
+                     "" if self.uid is None else str(self.uid), "" if self.gid is None else str(self.gid)],
                     stdin=null, stdout=log, stderr=subprocess.STDOUT, preexec_fn=in_child, close_fds=True, cwd="/")
             except subprocess.SubprocessError as e:
                 # in_child failed: the sub-cgroups exist but take no process.
@@ -299,11 +356,14 @@ class PrivateManager:
 
     def systemctl(self, *args, check=True, timeout=30):
         """`systemctl --user ARGS` against this manager (it connects to
-        $XDG_RUNTIME_DIR/systemd/private directly)."""
+        $XDG_RUNTIME_DIR/systemd/private directly). Run as the manager's
+        uid: systemctl refuses a manager that is neither root nor itself."""
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "XDG_RUNTIME_DIR": self.runtime_dir,
                "HOME": os.path.join(self.scratch, "home"), "LC_ALL": "C", "SYSTEMD_PAGER": "cat"}
-        r = subprocess.run(["systemctl", "--user", "--no-pager", *args], capture_output=True, text=True,
-                           env=env, timeout=timeout, stdin=subprocess.DEVNULL)
+        drop = [] if self.uid is None else ["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups",
+                                            "--"]
+        r = subprocess.run([*drop, "systemctl", "--user", "--no-pager", *args], capture_output=True, text=True,
+                           env=env, timeout=timeout, stdin=subprocess.DEVNULL, cwd="/")
         if check and r.returncode != 0:
             raise AssertionError(f"systemctl --user {' '.join(args)}: exit {r.returncode}\n{r.stdout}{r.stderr}")
         return r
@@ -373,11 +433,12 @@ class PrivateManager:
         return False
 
 
-def start_manager(test, root):
+def start_manager(test, root, **options):
     """Start a manager for `test` (a unittest.TestCase) on `root`, stopped by
     the test's cleanup, which fails the test if the teardown went wrong.
-    Skips the test when the machine cannot run one."""
-    m = PrivateManager(root)
+    Skips the test when the machine cannot run one. `options`: uid, gid,
+    unit_dir, runtime_mode, as for PrivateManager."""
+    m = PrivateManager(root, **options)
     m.start()
 
     def stop():

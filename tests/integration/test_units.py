@@ -9,7 +9,11 @@ private systemd manager (systemd_fixture.py).
 Each test gets its own scratch root, configuration tree and `systemd --user`
 manager whose unit path is ROOT/etc/systemd/system. sysconf reaches that
 manager through the test hook SYSCONF_TEST_SYSTEMD_ADDRESS; without the hook
-it must run no unit job under --root.
+it must run no unit job under --root. The user-unit tests (TestUserUnits,
+TestUserManagerReach) run the manager as the user a home belongs to, with
+the home's ~/.config/systemd/user as its unit path, and name it in
+SYSCONF_TEST_USER_SYSTEMD_ADDRESS, which the home's child process connects to
+after dropping to the user.
 
 The manager has no journal, so the test services record what happened to
 them in a log file (one event a line, "start demo v1 PID", "stop demo v1",
@@ -43,9 +47,11 @@ import systemd_fixture as fixture  # noqa: E402
 
 HOST = "testhost"
 ADDRESS_VAR = "SYSCONF_TEST_SYSTEMD_ADDRESS"
+USER_ADDRESS_VAR = "SYSCONF_TEST_USER_SYSTEMD_ADDRESS"
 
 # Never inherited from the caller: each run says whether it has a manager.
 os.environ.pop(ADDRESS_VAR, None)
+os.environ.pop(USER_ADDRESS_VAR, None)
 
 _unit_state = None  # path of the unit_state tool, or None (systemctl then)
 
@@ -54,27 +60,28 @@ _unit_state = None  # path of the unit_state tool, or None (systemctl then)
 # Unit definitions, as TOML lines under [config]
 
 
-def setting(service, key, value):
+def setting(service, key, value, scope="systemd"):
     """systemd.services.SERVICE.serviceConfig.KEY = "VALUE" (a JSON string
-    is a valid TOML basic string)."""
-    return f"systemd.services.{service}.serviceConfig.{key} = {json.dumps(value)}"
+    is a valid TOML basic string). scope "systemd.user": a home's unit."""
+    return f"{scope}.services.{service}.serviceConfig.{key} = {json.dumps(value)}"
 
 
-def daemon(name, version, log, wanted_by=("default.target",), options=()):
+def daemon(name, version, log, wanted_by=("default.target",), options=(), scope="systemd"):
     """A long-running service: `sleep` as its main process, and every event
     in `log`: "start NAME VERSION MAINPID" (ExecStartPost), "stop NAME
     VERSION" (ExecStop), "reload NAME VERSION" (ExecReload). The version is
     in each Exec line, so a new version changes ExecStart. `$$` is systemd's
-    escape for a literal `$`."""
-    p = f"systemd.services.{name}"
+    escape for a literal `$`. scope "systemd.user": the same as a user
+    service, in a home module."""
+    p = f"{scope}.services.{name}"
     lines = [f'{p}.description = "{name} {version}"']
     if wanted_by is not None:
         lines.append(f"{p}.wantedBy = {json.dumps(list(wanted_by))}")
     lines += [
-        setting(name, "ExecStart", f"/bin/sh -c ': {version}; exec sleep infinity'"),
-        setting(name, "ExecStartPost", f"/bin/sh -c 'echo start {name} {version} $$MAINPID >> {log}'"),
-        setting(name, "ExecStop", f"/bin/sh -c 'echo stop {name} {version} >> {log}'"),
-        setting(name, "ExecReload", f"/bin/sh -c 'echo reload {name} {version} >> {log}'"),
+        setting(name, "ExecStart", f"/bin/sh -c ': {version}; exec sleep infinity'", scope),
+        setting(name, "ExecStartPost", f"/bin/sh -c 'echo start {name} {version} $$MAINPID >> {log}'", scope),
+        setting(name, "ExecStop", f"/bin/sh -c 'echo stop {name} {version} >> {log}'", scope),
+        setting(name, "ExecReload", f"/bin/sh -c 'echo reload {name} {version} >> {log}'", scope),
     ]
     lines += [f"{p}.{o}" for o in options]
     return "\n".join(lines)
@@ -152,7 +159,8 @@ class UnitsTestCase(unittest.TestCase):
     def context(self):
         """The event log and the manager's output, for failure messages."""
         events = "".join(e + "\n" for e in self.events())
-        return f"\n--- events\n{events}--- manager log\n{self.manager.log_text()[-3000:]}"
+        log = self.manager.log_text()[-3000:] if self.manager else "(no manager)\n"
+        return f"\n--- events\n{events}--- manager log\n{log}"
 
     # -- observing --------------------------------------------------------------
 
@@ -732,6 +740,295 @@ class TestActivation(UnitsTestCase):
         self.use(daemon("demo", "v1", self.log), daemon("other", "v1", self.log))
         self.switch()
         self.assertIn("start other v1", map(strip_pid, self.events()))
+
+
+# ==========================================================================
+# User units: a home's systemd.user.*, in that user's own manager
+
+
+USER = "craig"
+
+
+def user_daemon(name, version, log, **kw):
+    """daemon() as a user service, in a home module."""
+    return daemon(name, version, log, scope="systemd.user", **kw)
+
+
+def proc_ids(pid):
+    """(real uid, effective uid, real gid, effective gid) of a process."""
+    with open(f"/proc/{pid}/status") as f:
+        fields = dict(line.split(":", 1) for line in f if ":" in line)
+    uid, gid = fields["Uid"].split(), fields["Gid"].split()
+    return int(uid[0]), int(uid[1]), int(gid[0]), int(gid[1])
+
+
+class UserUnitsTestCase(UnitsTestCase):
+    """A home's units (DESIGN.md section 6 step 9): planned and run by the
+    home's child process, after it has dropped to the user, in that user's
+    own manager, which sysconf reaches at SYSCONF_TEST_USER_SYSTEMD_ADDRESS
+    (on a live system, /run/user/UID/systemd/private).
+
+    The manager is the fixture run as the uid and gid sysconf gave the user
+    in the scratch root's /etc/passwd, with the home's ~/.config/systemd/user
+    as its unit path and a runtime dir of mode 0700 owned by the user, as
+    pam_systemd makes it. That user does not exist before sysconf's first
+    switch creates it (systemd-sysusers --root), so each test first switches
+    to a home with no units (`create_user`), then starts the manager, then
+    switches to the units under test. The services log to `self.log` in a
+    sticky, world-writable directory; each line is written as the uid the
+    service runs as."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="sysconf-user-units-")
+        os.chmod(self.tmp, 0o755)
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.tree = os.path.join(self.tmp, "tree")
+        self.root = os.path.join(self.tmp, "root")
+        os.mkdir(self.root)
+        os.chmod(self.root, 0o755)
+        self.home = os.path.join(self.root, "home", USER)
+        self.unit_dir = os.path.join(self.home, ".config/systemd/user")
+        logs = os.path.join(self.tmp, "logs")
+        os.mkdir(logs)
+        os.chmod(logs, 0o1777)
+        self.log = os.path.join(logs, "events.log")
+        self.manager = None
+        self.uid = self.gid = None
+
+    def use(self, *home_parts):
+        """The host declares the user and its home; `home_parts` are the
+        home module's [config] lines."""
+        host = config(f'users.users.{USER} = {{ isNormalUser = true, description = "Craig" }}',
+                      f'home-manager.users.{USER}.modules = ["../../home/default.toml"]')
+        if not os.path.exists(os.path.join(self.tree, "sysconf.toml")):
+            h.make_tree(self.tree, HOST, host, config(*home_parts))
+        else:
+            h.set_host_module(self.tree, HOST, host)
+            h.set_home_module(self.tree, config(*home_parts))
+
+    def sc(self, *args, manager=True, env=None, expect=None, address=None):
+        """sysconf with the user's manager (`address`, else self.manager's)
+        as SYSCONF_TEST_USER_SYSTEMD_ADDRESS; never a system manager."""
+        extra = dict(env or {})
+        if manager:
+            extra[USER_ADDRESS_VAR] = address or self.manager.address
+        r = h.run(self.tree, self.root, HOST, *args, env=extra)
+        if expect is not None:
+            self.assertEqual(r.returncode, expect, "unexpected exit code" + h.describe(r) + self.context())
+        return r
+
+    def create_user(self):
+        """Generation 1: the user, its home, no units."""
+        self.use()
+        self.switch(manager=False)
+        self.uid, self.gid = h.passwd_ids(self.root, USER)
+        self.assertNotEqual(self.uid, 0)
+        self.assertEqual(os.stat(self.home).st_uid, self.uid)
+
+    def start_user_manager(self, uid=None, gid=None, runtime_mode=0o700):
+        """The user's manager: as the user, unless told another uid."""
+        self.manager = fixture.start_manager(self, self.root, uid=self.uid if uid is None else uid,
+                                             gid=self.gid if gid is None else gid, unit_dir=self.unit_dir,
+                                             runtime_mode=runtime_mode)
+        return self.manager
+
+    def user_note(self, result):
+        """The line of the output that says the user's units were not started."""
+        return self.assertNamed(result, f"user units of {USER}", "not started")
+
+    def link(self, rel):
+        return os.path.lexists(os.path.join(self.unit_dir, rel))
+
+
+class TestUserUnits(UserUnitsTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.create_user()
+        self.start_user_manager()
+        # The manager really is the user's, as pam_systemd would start it.
+        self.assertEqual(proc_ids(self.manager.pid), (self.uid, self.uid, self.gid, self.gid))
+        st = os.stat(self.manager.runtime_dir)
+        self.assertEqual((st.st_uid, st.st_mode & 0o777), (self.uid, 0o700))
+
+    def test_new_user_service_starts_as_the_user(self):
+        """A service wanted by default.target is started on switch, in the
+        user's manager (its socket is in a 0700 directory of the user's: a
+        connection made as anyone but the user or root would be refused), and
+        runs as the user."""
+        self.use(user_daemon("foo", "v1", self.log),
+                 user_daemon("idle", "v1", self.log, wanted_by=None))
+        r = self.switch()
+        self.assertNotIn("not started", r.stdout + r.stderr)
+        ev = self.events()
+        self.assertEqual([strip_pid(e) for e in ev], ["start foo v1"])
+        self.assertActive("foo.service")
+        self.assertInactive("idle.service")
+        self.assertEqual(self.states("foo.service")["foo.service"], ("active", "running"))
+        pid = start_pid(ev, "foo")
+        self.assertEqual(proc_ids(pid), (self.uid, self.uid, self.gid, self.gid), "the service runs as the user")
+        self.assertEqual(os.stat(self.log).st_uid, self.uid, "the service wrote its log as the user")
+        with open(f"/proc/{pid}/cgroup") as f:
+            self.assertIn(f"{self.manager.name}/app.slice/foo.service", f.read(),
+                          "the main process runs in the user manager's unit cgroup")
+        self.assertTrue(self.link("default.target.wants/foo.service"))
+        self.assertNamed(r, "default.target", "start")
+
+    def test_changed_user_services_follow_their_options(self):
+        """Changed user services: stopped before the files change and started
+        after (the default), restarted (stopIfChanged = false), reloaded
+        (reloadIfChanged = true) or left running and named
+        (restartIfChanged = false); an unchanged one is not touched. Steps in
+        order: stop, daemon-reload, reload, restart, start."""
+        def gen(v):
+            return (user_daemon("foo", v, self.log),
+                    user_daemon("bar", v, self.log, options=["stopIfChanged = false"]),
+                    user_daemon("baz", v, self.log, options=["reloadIfChanged = true"]),
+                    user_daemon("qux", v, self.log, options=["restartIfChanged = false"]),
+                    user_daemon("keep", "v1", self.log))
+
+        self.use(*gen("v1"))
+        self.switch()
+        before = self.events()
+        self.assertEqual(sorted(map(strip_pid, before)),
+                         ["start bar v1", "start baz v1", "start foo v1", "start keep v1", "start qux v1"])
+        pids = {name: start_pid(before, name) for name in ("foo", "bar", "baz", "qux", "keep")}
+        self.use(*gen("v2"))
+        r = self.switch()
+        self.assertEqual(self.new_events(before),
+                         ["stop foo v1",                   # the old ExecStop, before the files changed
+                          "reload baz v2",                 # the new ExecReload
+                          "stop bar v2", "start bar v2",   # restarted: the new ExecStop
+                          "start foo v2"])
+        self.assertActive("foo.service", "bar.service", "baz.service", "qux.service", "keep.service")
+        for name in ("baz", "qux", "keep"):
+            self.assertFalse(dead(pids[name]), f"{name}'s main process was not restarted")
+        for name in ("foo", "bar"):
+            self.assertTrue(dead(pids[name]), f"{name}'s old main process is gone")
+            self.assertEqual(proc_ids(start_pid(self.events(), name))[:2], (self.uid, self.uid))
+        self.assertNamed(r, "qux.service", r"not\s+restart")
+        self.assertNamed(r, "bar.service", "restart")
+        self.assertNamed(r, "baz.service", "reload")
+        self.assertNotNamed(r, "keep.service", "stop|start|restart|reload")
+
+    def test_removed_user_service_stops(self):
+        self.use(user_daemon("foo", "v1", self.log), user_daemon("keep", "v1", self.log))
+        self.switch()
+        self.assertActive("foo.service", "keep.service")
+        before = self.events()
+        self.use(user_daemon("keep", "v1", self.log))
+        r = self.switch()
+        self.assertEqual(self.new_events(before), ["stop foo v1"])
+        self.assertInactive("foo.service")
+        self.assertActive("keep.service")
+        self.assertFalse(self.link("foo.service"))
+        self.assertFalse(self.link("default.target.wants/foo.service"))
+        self.assertNamed(r, "foo.service", "stop")
+        self.assertNotNamed(r, "keep.service", "stop|start|restart|reload")
+
+    def test_rollback_restores_the_old_user_unit(self):
+        """Rollback is activation of the earlier generation, homes included:
+        the changed user service is stopped (its v2 ExecStop) and started
+        again as v1, the added one stopped."""
+        self.use(user_daemon("foo", "v1", self.log))
+        self.switch()
+        self.use(user_daemon("foo", "v2", self.log), user_daemon("extra", "v1", self.log))
+        self.switch()
+        before = self.events()
+        r = self.sc("rollback", expect=0)
+        new = self.new_events(before)
+        self.assertEqual(sorted(new[:2]), ["stop extra v1", "stop foo v2"], new)
+        self.assertEqual(new[2:], ["start foo v1"])
+        self.assertActive("foo.service")
+        self.assertInactive("extra.service")
+        self.assertFalse(self.link("extra.service"))
+        self.assertNamed(r, "extra.service", "stop")
+
+    def test_failed_user_service_fails_the_switch(self):
+        """A user unit that fails to start is reported and makes switch exit 3,
+        as a system unit does; the rest of the home goes on."""
+        self.use(user_daemon("foo", "v1", self.log),
+                 'systemd.user.services.broken.wantedBy = ["default.target"]',
+                 'systemd.user.services.broken.serviceConfig.Type = "oneshot"',
+                 "systemd.user.services.broken.serviceConfig.RemainAfterExit = true",
+                 'systemd.user.services.broken.serviceConfig.ExecStart = "/bin/false"')
+        r = self.switch(expect=3)
+        self.assertNamed(r, "broken.service", "fail")
+        self.assertEqual(self.states("broken.service")["broken.service"][0], "failed")
+        self.assertIn("start foo v1", map(strip_pid, self.events()))
+
+    def test_manager_not_named_is_not_touched(self):
+        """Without SYSCONF_TEST_USER_SYSTEMD_ADDRESS, under a scratch root the
+        user has no running manager: the home's files are switched, its
+        units skipped with a note, and the switch succeeds. The user's
+        manager that does run (but was not named) sees nothing."""
+        self.use(user_daemon("foo", "v1", self.log))
+        r = self.switch(manager=False)
+        self.assertEqual(self.user_note(r).strip(),
+                         f"user units of {USER}: not started (the user has no running manager); "
+                         f"they start at the next login")
+        self.assertTrue(self.link("foo.service"))
+        self.assertTrue(self.link("default.target.wants/foo.service"))
+        time.sleep(0.2)
+        self.assertEqual(self.events(), [])
+        self.assertInactive("foo.service")
+
+
+class TestUserManagerReach(UserUnitsTestCase):
+    """Where the user's manager cannot be reached as the user, the units are
+    skipped with a note and the switch succeeds."""
+
+    def test_no_manager_at_all(self):
+        """A home with units, and neither a manager nor the test address."""
+        self.use(user_daemon("foo", "v1", self.log))
+        r = self.switch(manager=False)
+        self.assertIn(f"user units of {USER}: not started (the user has no running manager); "
+                      f"they start at the next login", r.stdout + r.stderr)
+        self.assertEqual(h.current_number(self.tree, self.root, HOST), 1)
+        self.assertTrue(self.link("foo.service"))
+
+    def test_socket_with_no_manager(self):
+        """An address whose socket nothing listens on: a note naming the
+        error, not a failure."""
+        self.create_user()
+        self.use(user_daemon("foo", "v1", self.log))
+        r = self.switch(address="unix:path=" + os.path.join(self.tmp, "nothing", "private"))
+        note = self.user_note(r)
+        self.assertIn(os.path.join(self.tmp, "nothing", "private"), note, "the address was used")
+        self.assertIn("they start at the next login", note)
+        self.assertTrue(self.link("foo.service"))
+
+    def test_manager_of_another_uid_refuses_the_user(self):
+        """The connection is made as the user, not as root. A manager run as
+        another uid, whose socket anyone may open (runtime dir 0755, socket
+        0777), accepts only root and its own uid (it checks the peer's
+        credentials), so it refuses the home's child, and the units are
+        skipped with a note. Root can reach it (checked first), so a switch
+        that connected before dropping privileges would have started foo: the
+        end of the test does as root what that switch would have done
+        (daemon-reload, start default.target), and foo does start."""
+        self.create_user()
+        other = self.uid + 1
+        self.start_user_manager(uid=other, gid=other, runtime_mode=0o755)
+        os.chmod(self.manager.socket, 0o777)
+        os.chmod(self.home, 0o755)  # so that the other uid's manager can read the unit files
+        if _unit_state:
+            # Root is let in (systemctl, as root, would refuse this manager itself).
+            r = subprocess.run([_unit_state, self.manager.address, "default.target"], capture_output=True,
+                               text=True, timeout=30)
+            self.assertEqual((r.returncode, r.stdout.split()[:2]), (0, ["default.target", "active"]),
+                             r.stdout + r.stderr)
+        self.use(user_daemon("foo", "v1", self.log))
+        r = self.switch()
+        self.assertNotIn("no running manager", self.user_note(r), "the address was used")
+        time.sleep(0.2)
+        self.assertEqual(self.events(), [])
+        self.assertInactive("foo.service")
+        # What connecting as root would have done.
+        self.manager.systemctl("daemon-reload")
+        self.manager.systemctl("start", "default.target")
+        self.assertEqual([strip_pid(e) for e in self.events()], ["start foo v1"])
+        self.assertEqual(proc_ids(start_pid(self.events(), "foo"))[:2], (other, other))
 
 
 # ==========================================================================
