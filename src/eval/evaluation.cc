@@ -319,6 +319,22 @@ const Value* Evaluation::eval_expr(const Expr* e, SourcePos base) {
       bool same = values_equal(eval_expr(e->lhs, base), eval_expr(e->rhs, base));
       return make::boolean(arena_, e->kind == Expr::Kind::Eq ? same : !same);
     }
+    case Expr::Kind::Lt:
+    case Expr::Kind::Le:
+    case Expr::Kind::Gt:
+    case Expr::Kind::Ge: {
+      auto number = [&](const Expr* operand) {
+        const Value* v = eval_expr(operand, base);
+        if (v->kind == ValueKind::Int) return static_cast<double>(v->integer);
+        if (v->kind == ValueKind::Float) return v->number;
+        std::string what = operand->kind == Expr::Kind::Path ? "`" + join_path(operand->path) + "`" : "this operand";
+        fail(fmt::format("{} is {}; <, <=, > and >= compare numbers", what, describe_kind(v->kind)),
+             offset_in_string(base, operand->offset), "guard it first, as in `x != null && x < 10`");
+      };
+      double a = number(e->lhs), b = number(e->rhs);
+      bool r = e->kind == Expr::Kind::Lt ? a < b : e->kind == Expr::Kind::Le ? a <= b : e->kind == Expr::Kind::Gt ? a > b : a >= b;
+      return make::boolean(arena_, r);
+    }
   }
   return nullptr;
 }

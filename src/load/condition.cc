@@ -1,6 +1,7 @@
 #include "load/condition.h"
 
 #include <cstdlib>
+#include <optional>
 
 #include "load/expr_lexer.h"
 
@@ -65,15 +66,23 @@ class ConditionParser {
   const Expr* parse_compare() {
     const Expr* lhs = parse_unary();
     if (!lhs) return nullptr;
-    TokenKind k = lexer_.peek().kind;
-    if (k == TokenKind::Eq || k == TokenKind::Ne) {
+    auto comparison = [](TokenKind k) -> std::optional<Expr::Kind> {
+      switch (k) {
+        case TokenKind::Eq: return Expr::Kind::Eq;
+        case TokenKind::Ne: return Expr::Kind::Ne;
+        case TokenKind::Lt: return Expr::Kind::Lt;
+        case TokenKind::Le: return Expr::Kind::Le;
+        case TokenKind::Gt: return Expr::Kind::Gt;
+        case TokenKind::Ge: return Expr::Kind::Ge;
+        default: return std::nullopt;
+      }
+    };
+    if (auto kind = comparison(lexer_.peek().kind)) {
       uint32_t at = lexer_.next().offset;
       const Expr* rhs = parse_unary();
       if (!rhs) return nullptr;
-      lhs = binary(k == TokenKind::Eq ? Expr::Kind::Eq : Expr::Kind::Ne, lhs, rhs, at);
-      TokenKind again = lexer_.peek().kind;
-      if (again == TokenKind::Eq || again == TokenKind::Ne)
-        return fail("comparisons do not chain; add parentheses", lexer_.peek().offset);
+      lhs = binary(*kind, lhs, rhs, at);
+      if (comparison(lexer_.peek().kind)) return fail("comparisons do not chain; add parentheses", lexer_.peek().offset);
     }
     return lhs;
   }

@@ -15,7 +15,7 @@
 namespace sc {
 
 struct Expr {
-  enum class Kind { Literal, Path, Not, And, Or, Eq, Ne };
+  enum class Kind { Literal, Path, Not, And, Or, Eq, Ne, Lt, Le, Gt, Ge };
   Kind kind = Kind::Literal;
   uint32_t offset = 0;               // byte offset of the node in the condition text
   const Value* literal = nullptr;    // Literal

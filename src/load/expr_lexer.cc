@@ -54,6 +54,8 @@ Token ExprLexer::lex() {
   if (c == '&' && two('&')) return single(TokenKind::And, 2);
   if (c == '|') return two('|') ? single(TokenKind::Or, 2) : single(TokenKind::Pipe, 1);
   if (c == '=' && two('=')) return single(TokenKind::Eq, 2);
+  if (c == '<') return two('=') ? single(TokenKind::Le, 2) : single(TokenKind::Lt, 1);
+  if (c == '>') return two('=') ? single(TokenKind::Ge, 2) : single(TokenKind::Gt, 1);
   if (c == '}' && two('}')) return single(TokenKind::CloseInterp, 2);
   if (c == '[' && two(']')) return single(TokenKind::EmptyList, 2);
   if (c == '{' && two('}')) return single(TokenKind::EmptyTable, 2);

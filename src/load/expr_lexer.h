@@ -20,6 +20,10 @@ enum class TokenKind {
   Or,       // ||
   Eq,       // ==
   Ne,       // !=
+  Lt,       // <
+  Le,       // <=
+  Gt,       // >
+  Ge,       // >=
   Pipe,     // |
   Comma,
   CloseInterp,  // }} (templates only)

@@ -179,6 +179,49 @@ out.nested = "{{ out.upper }}!"
         R"("join":"a, b","json":"[\"a\",\"b\"]","lower":"vivo","nested":"VIVO!","number":"port 8080","upper":"VIVO"},"port":8080})");
 }
 
+TEST_CASE("ordering comparisons take numbers and reject anything else") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.limit]
+type = "int"
+default = 80
+[options.ratio]
+type = "float"
+default = 0.5
+[options.name]
+type = "str"
+default = "x"
+[options.out]
+type = "attrsOf(bool)"
+default = {}
+[[when]]
+if = "limit >= 20 && limit <= 100 && ratio < 1 && !(limit > 80)"
+[when.config]
+out.inRange = true
+[[when]]
+if = "limit < 80"
+[when.config]
+out.below = true
+)T");
+  t.evaluate({"m.toml"});
+  CHECK(t.json_of("out") == R"({"inRange":true})");
+  TestTree bad;
+  bad.write("m.toml", R"T(
+[options.name]
+type = "str"
+default = "x"
+[options.out]
+type = "bool"
+default = false
+[[when]]
+if = "name < 3"
+[when.config]
+out = true
+)T");
+  CHECK(bad.json({"m.toml"}) == "ERROR");
+  CHECK(bad.messages().find("`name` is a string; <, <=, > and >= compare numbers") != std::string::npos);
+}
+
 TEST_CASE("the each filter writes one line per table entry or list item") {
   TestTree t;
   t.write("m.toml", R"T(
@@ -250,13 +293,13 @@ TEST_CASE("declaring an option twice names both sites") {
 TEST_CASE("assertions fail with their interpolated message; warnings do not fail") {
   TestTree t;
   t.write("m.toml", R"T(
-assertions = [{ assertion = "port > 0", message = "x" }]
+assertions = [{ assertion = "port => 0", message = "x" }]
 [options.port]
 type = "int"
 default = 80
 )T");
   t.evaluate({"m.toml"});
-  CHECK(t.messages() == "malformed condition: unexpected character '>'\n");  // `>` is not in the language
+  CHECK(t.messages() == "malformed condition: unexpected character '='\n");
 
   TestTree u;
   u.write("m.toml", R"T(

@@ -26,6 +26,10 @@ std::string show(const Expr* e) {
     case Expr::Kind::Or: return "(" + show(e->lhs) + " || " + show(e->rhs) + ")";
     case Expr::Kind::Eq: return "(" + show(e->lhs) + " == " + show(e->rhs) + ")";
     case Expr::Kind::Ne: return "(" + show(e->lhs) + " != " + show(e->rhs) + ")";
+    case Expr::Kind::Lt: return "(" + show(e->lhs) + " < " + show(e->rhs) + ")";
+    case Expr::Kind::Le: return "(" + show(e->lhs) + " <= " + show(e->rhs) + ")";
+    case Expr::Kind::Gt: return "(" + show(e->lhs) + " > " + show(e->rhs) + ")";
+    case Expr::Kind::Ge: return "(" + show(e->lhs) + " >= " + show(e->rhs) + ")";
   }
   return "?";
 }
@@ -45,6 +49,9 @@ TEST_CASE("condition precedence: ! then ==/!= then && then ||") {
   CHECK(parse("a == 1 && b != \"x\"") == "((a == 1) && (b != 'x'))");
   CHECK(parse("!(a || b)") == "!(a || b)");
   CHECK(parse("!!a") == "!!a");
+  CHECK(parse("a < 1 || b >= 2.5 && c <= d") == "((a < 1) || ((b >= 2.500000) && (c <= d)))");
+  CHECK(parse("a > -1") == "(a > -1)");
+  CHECK(parse("a < b < c").rfind("error@6: comparisons do not chain", 0) == 0);
 }
 
 TEST_CASE("condition literals and quoted path segments") {
