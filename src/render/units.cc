@@ -41,11 +41,16 @@ class UnitWriter {
  public:
   UnitWriter(const UnitRenderer& r, std::vector<RenderedObject>& objects) : r_(r), objects_(objects) {}
 
-  void section(const std::string& name) {
-    if (!text_.empty()) text_ += '\n';
-    text_ += "[" + name + "]\n";
+  // A section is written with its first key, so that a drop-in has no empty ones.
+  void section(const std::string& name) { pending_section_ = name; }
+  void key(const std::string& k, const std::string& v) {
+    if (!pending_section_.empty()) {
+      if (!text_.empty()) text_ += '\n';
+      text_ += "[" + pending_section_ + "]\n";
+      pending_section_.clear();
+    }
+    text_ += k + "=" + v + "\n";
   }
-  void key(const std::string& k, const std::string& v) { text_ += k + "=" + v + "\n"; }
   void list(const std::string& k, const std::vector<std::string>& values) {
     if (!values.empty()) key(k, fmt::format("{}", fmt::join(values, " ")));
   }
@@ -97,6 +102,7 @@ class UnitWriter {
   const UnitRenderer& r_;
   std::vector<RenderedObject>& objects_;
   std::string text_;
+  std::string pending_section_;
 };
 
 }  // namespace
