@@ -218,8 +218,10 @@ class Renderer {
 
   // The units of systemd.* (or systemd.user.*), added to `files`; their
   // triggers name files among `files`.
+  // `home`: the home directory when these are a user's units; their triggers
+  // may name the home's files as ~/P, HOME/P or P.
   void units(Evaluation& eval, const std::vector<std::string>& prefix, const std::string& dir,
-             std::vector<Collected>& files, std::vector<RenderedObject>& objects) {
+             std::vector<Collected>& files, std::vector<RenderedObject>& objects, const std::string& home = "") {
     auto option = [&](const char* kind) {
       std::vector<std::string> path = prefix;
       path.push_back(kind);
@@ -228,7 +230,13 @@ class Renderer {
     UnitOptions options{option("services"), option("timers"), option("units")};
     if (!options.services && !options.timers && !options.units) return;
     std::map<std::string, const RenderedFile*> by_path;
-    for (const Collected& c : files) by_path.emplace(c.file.path, &c.file);
+    for (const Collected& c : files) {
+      by_path.emplace(c.file.path, &c.file);
+      if (!home.empty()) {
+        by_path.emplace("~/" + c.file.path, &c.file);
+        by_path.emplace(home + "/" + c.file.path, &c.file);
+      }
+    }
     UnitRenderer renderer;
     renderer.dir = dir;
     renderer.package_dir = prefix.size() > 1 ? "/usr/lib/systemd/user/" : "/usr/lib/systemd/system/";
@@ -385,7 +393,7 @@ class Renderer {
       std::vector<Collected> files;
       file_entries(eval, home_file_option, "", true, files);
       file_entries(eval, xdg_option, ".config/", true, files);
-      units(eval, {"systemd", "user"}, ".config/systemd/user/", files, out.objects);
+      units(eval, {"systemd", "user"}, ".config/systemd/user/", files, out.objects, home.home);
       home.files = sorted_files(eval, std::move(files));
       home.packages = string_list(value(eval, {"home", "packages"}));
       for (const std::string& p : home.packages) packages.insert(p);
