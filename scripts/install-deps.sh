@@ -12,6 +12,7 @@ packages=(
   python3-yaml              # tests/integration/test_vivobook.py re-parses every rendered YAML file
   kitty fuzzel mako-notifier  # test_vivobook.py loads the Vivobook's kitty.conf, fuzzel.ini and mako
                             # config with each program's own parser (headless: no display, no bus)
+  kmod fontconfig           # test_vivobook.py: modprobe.d through modprobe --showconfig, fonts.conf through fc-match
 )
 missing=()
 for p in "${packages[@]}"; do

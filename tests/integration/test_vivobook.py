@@ -35,8 +35,9 @@ the tool behind it:
                 user scope on 252) with HOME set to a copy of the home; there
                 exactly one message class is filtered: "Command P is not
                 executable: No such file or directory" for a P that is a store
-                script present and executable in the root, or a program this
-                machine does not have. Links (.wants/, .requires/, aliases,
+                script present and executable in the root, a file of the home
+                executable there, or a program this machine does not have;
+                the user stand-in units go to a scratch XDG_DATA_HOME. Links (.wants/, .requires/, aliases,
                 package units) are checked for shape and target.
   sysusers/tmpfiles  the generation's sysusers.d and tmpfiles.d files through
                 systemd-sysusers --root --dry-run, systemd-sysusers --root and
@@ -57,12 +58,40 @@ the tool behind it:
                 has no `udevadm verify`, which came in systemd 254); niri's KDL
                 through a KDL syntax checker below (niri is not packaged in
                 Debian 12, so `niri validate` is not available).
+  other files   scripts (by #!, .sh, /etc/default/grub.d) through `dash -n` /
+                `bash -n`, Python scripts through compile(); modprobe.d through
+                kmod's parser (`modprobe -C DIR --showconfig`); fontconfig files
+                through fontconfig (`fc-match` with a config that includes
+                them); /etc/systemd/NAME.conf.d/ keys against the settings
+                Debian's systemd lists in /etc/systemd/NAME.conf; INI files
+                (NetworkManager, BlueZ, portals, *.ini, .desktop) strictly
+                parsed; environment.d through systemd's own environment.d
+                generator (every KEY=VALUE must come out); sysctl.d syntax.
+  packages      every package of the system and of each home has a candidate
+                in this machine's Debian 12 apt index (`apt-cache policy`):
+                NOT_IN_DEBIAN_12 names the deliberate exceptions (niri), and
+                firmware/microcode are not decidable without non-free-firmware
+                in the sources (reported as notes).
   golden        the whole rendered tree (etc/, each home, store scripts,
                 packages, users, hooks) against vivobook/expected-tree.txt.
   docs          `sysconf docs --format md`: every option the library declares
                 is listed, and every listed option has a description.
-  example-server  check, build and switch, units and files, when
+  example-server  all of the above but the golden listing, when
                 hosts/example-server exists (skipped with the reason otherwise).
+
+What systemd 252 (Debian 12) does, found while writing this: `verify --root=`
+works in the system scope and resolves unit paths, drop-ins and Exec*=
+programs (absolute or bare names) inside the root; in the user scope it fails
+("Failed to initialize unit search paths for root directory ...: Invalid
+argument"), and `--user verify` also needs XDG_RUNTIME_DIR ("Failed to lookup
+RuntimeDirectory path"). verify exits 0 after "Unknown key", "Unknown
+section" and bad values (logged as warnings), so any line it prints fails the
+check; a missing program is "Command P is not executable: No such file or
+directory" (exit 1); a missing Requires= target is "Failed to create
+U/start: Unit X not found."; a dangling .wants/ link is silent.
+SYSTEMD_UNIT_PATH is not needed: the root, or HOME and XDG_DATA_HOME (where
+the user stand-ins go), select the unit directories. --man=no and
+--generators=no keep verify from reading man pages and running generators.
 
 Each checker is also run on a deliberately broken input, so that a checker that
 silently accepts everything fails its own test.
@@ -70,6 +99,7 @@ silently accepts everything fails its own test.
 
 import configparser
 import difflib
+import glob
 import json
 import os
 import re
@@ -161,6 +191,7 @@ class Entry:
 
 class Home:
     def __init__(self, built, info):
+        self.built = built
         self.user = info["user"]
         self.home = info["home"]
         self.generation = os.path.join(built.root, h.STORE, info["generation"])
@@ -170,13 +201,13 @@ class Home:
         self.entries = []
         self.materialised = None  # a copy of the home with every store link replaced by the file
 
-    def materialise(self, scratch):
+    def materialise(self):
         """The home's rendered files as real files under a scratch directory,
         for tools that read them without --root (kitty, fuzzel, mako,
         systemd-analyze --user). Links that are not store links stay links."""
         if self.materialised:
             return self.materialised
-        dest = os.path.join(scratch, "homes", self.user)
+        dest = os.path.join(self.built.scratch, "homes", self.user)
         os.makedirs(dest)
         for e in self.entries:
             rel = e.label.split("/", 1)[1]
@@ -422,11 +453,12 @@ class UnitDir:
             if os.path.islink(p) and "/" not in os.readlink(p):
                 self.aliases[name] = os.readlink(p)
                 continue
+            if os.path.islink(p) and os.readlink(p).startswith(("/usr/lib/systemd/", "/lib/systemd/")):
+                self.links.append(("", name, os.readlink(p)))  # a package's unit under another name
+                continue
             target = resolve(p)
             if target and os.path.isfile(target):
                 self.units[name] = target
-            elif os.path.islink(p) and os.readlink(p).startswith(("/usr/lib/systemd/", "/lib/systemd/")):
-                self.links.append(("", name, os.readlink(p)))
             else:
                 self.problems.append(f"{name}: dangling link {os.readlink(p) if os.path.islink(p) else ''}")
 
@@ -1203,6 +1235,24 @@ def shell_problems(entries):
     return problems
 
 
+def is_python(e):
+    return e.kind == "file" and (e.label.endswith(".py") or bool(re.match(rb"#!\S*(/|env\s+)python3?\b", e.data)))
+
+
+def python_problems(entries):
+    """Python scripts compiled by Python (this machine's python3 is Debian
+    12's, as on the laptop)."""
+    problems = []
+    for e in entries:
+        if not is_python(e):
+            continue
+        try:
+            compile(e.data, e.label, "exec")
+        except SyntaxError as err:
+            problems.append(f"{e.label}:{err.lineno}: {err.msg}")
+    return problems
+
+
 def modprobe_problems(files, scratch):
     """kmod's own parser (`modprobe -C DIR --showconfig`) on modprobe.d files."""
     d = tempfile.mkdtemp(prefix="modprobe.d-", dir=scratch)
@@ -1334,6 +1384,63 @@ def sysctl_problems(e):
         key = m.group(1).replace(".", "/") if "/" not in m.group(1) else m.group(1)
         if "*" not in key and not os.path.exists(os.path.join("/proc/sys", key)):
             notes.append(f"{e.label}:{number}: {m.group(1)} does not exist in this machine's kernel")
+    return problems, notes
+
+
+# --------------------------------------------------------------------------
+# Packages
+
+
+# Packages the library names on purpose although Debian 12 does not have them.
+NOT_IN_DEBIAN_12 = {
+    "niri": "programs.niri.package (modules/programs/niri.toml): not in Debian 12, from Debian 13 or a local build",
+}
+
+
+def apt_components():
+    comps = set()
+    paths = ["/etc/apt/sources.list"] + [os.path.join("/etc/apt/sources.list.d", f)
+                                         for f in sorted(os.listdir("/etc/apt/sources.list.d"))
+                                         if os.path.isdir("/etc/apt/sources.list.d")]
+    for path in paths:
+        if not os.path.isfile(path):
+            continue
+        with open(path) as f:
+            for line in f:
+                line = line.split("#", 1)[0].strip()
+                if line.startswith("Components:"):
+                    comps |= set(line.split(":", 1)[1].split())
+                elif line.startswith(("deb ", "deb-src ")):
+                    words = [w for w in line.split() if not w.startswith("[")]
+                    comps |= set(words[3:])
+    return comps
+
+
+def package_problems(names):
+    """Every package name has a candidate in this machine's apt index (Debian
+    12, as on the laptop): `apt-cache policy`, which reads the local lists.
+    Returns (problems, notes)."""
+    if not glob.glob("/var/lib/apt/lists/*_Packages*"):
+        raise unittest.SkipTest("apt has no package lists on this machine (apt-get update has not run)")
+    r = run_tool(["apt-cache", "policy", *sorted(set(names))])
+    candidates = {}
+    current = None
+    for line in r.stdout.splitlines():
+        if line and not line.startswith(" ") and line.endswith(":"):
+            current = line[:-1]
+        elif current and line.strip().startswith("Candidate:"):
+            candidates[current] = line.split(":", 1)[1].strip()
+    components = apt_components()
+    problems, notes = [], []
+    for name in sorted(set(names)):
+        if candidates.get(name, "(none)") != "(none)":
+            continue
+        if name in NOT_IN_DEBIAN_12:
+            notes.append(f"{name}: {NOT_IN_DEBIAN_12[name]}")
+        elif re.search(r"firmware|^(amd64|intel)-microcode$", name) and "non-free-firmware" not in components:
+            notes.append(f"{name}: cannot check, this machine's apt sources lack non-free-firmware")
+        else:
+            problems.append(f"{name}: no such package in this machine's Debian 12 apt index")
     return problems, notes
 
 
@@ -1607,7 +1714,7 @@ class HostChecks:
         total = 0
         for home in b.homes:
             with self.subTest(user=home.user):
-                mat = home.materialise(self.scratch)
+                mat = home.materialise()
                 report = verify_user_units(mat, b.root, self.scratch, home.home)
                 for note in report.notes:
                     print(f"note ({self.HOST_NAME}, {home.user}): {note}", file=sys.stderr)
@@ -1670,7 +1777,7 @@ class HostChecks:
             self.skipTest(f"{tool} is not installed (scripts/install-deps.sh installs it)")
         for home, e in files:
             with self.subTest(path=e.label):
-                mat = home.materialise(self.scratch)
+                mat = home.materialise()
                 path = os.path.join(mat, e.label.split("/", 1)[1])
                 self.assertEqual(checker(path, mat, self.scratch), [], f"{tool} on {e.label}")
 
@@ -1694,6 +1801,25 @@ class HostChecks:
         if not entries:
             self.skipTest("no shell script in the generation")
         self.assertEqual(shell_problems(entries), [])
+
+    def test_python_syntax(self):
+        entries = [e for e in self.all_entries() if is_python(e)]
+        if not entries:
+            self.skipTest("no Python script in the generation")
+        self.assertEqual(python_problems(entries), [])
+
+    def test_packages_exist_in_debian_12(self):
+        """Every package of the system and of each home is one Debian 12's
+        apt can install (apt-cache policy on the local index)."""
+        b = self.built()
+        names = list(b.manifest.get("packages", [])) + [p for home in b.homes
+                                                        for p in home.manifest.get("packages", [])]
+        if not names:
+            self.skipTest("the generation installs no package")
+        problems, notes = package_problems(names)
+        for note in notes:
+            print("note: " + note, file=sys.stderr)
+        self.assertEqual(problems, [])
 
     def test_modprobe_d(self):
         files = {os.path.basename(e.label): e.data for e in self.built().etc_entries("/etc/modprobe.d/")
@@ -1740,7 +1866,7 @@ class HostChecks:
     def test_environment_d(self):
         checked = 0
         for home in self.built().homes:
-            problems = environment_d_problems(home.materialise(self.scratch), home.entries)
+            problems = environment_d_problems(home.materialise(), home.entries)
             if problems is None:
                 continue
             checked += 1
@@ -1783,7 +1909,11 @@ class TestVivobook(HostChecks, unittest.TestCase):
         with open(config_path("scripts", "demo.sh")) as f:
             script = f.read()
         steps = [shlex.split(m) for m in re.findall(r"^run (.+)$", script, re.M)]
-        self.assertEqual([s[0] for s in steps], ["check", "build", "switch"], "demo.sh's sequence")
+        verbs = [s[0] for s in steps]
+        self.assertTrue({"check", "build", "switch"} <= set(verbs) and
+                        verbs.index("check") < verbs.index("build") < verbs.index("switch"),
+                        f"demo.sh checks, builds, then switches: {verbs}")
+        self.assertIn("--dry-run", steps[verbs.index("switch")], "demo.sh's switch is a dry run")
         m = re.search(r'--host (\S+)', script)
         self.assertEqual(m and m.group(1), HOST, "demo.sh runs the Vivobook")
         root = h.make_root(self.scratch)
@@ -1794,6 +1924,25 @@ class TestVivobook(HostChecks, unittest.TestCase):
             if step[0] == "switch":
                 self.assertIn("/etc:", r.stdout, "switch --dry-run prints the plan" + h.describe(r))
         self.assertFalse(os.path.lexists(os.path.join(root, "etc")), "switch --dry-run changed nothing in /etc")
+
+    def test_craig(self):
+        """The laptop's user: a normal account with a home, in the groups of
+        the host module, and a home generation."""
+        b = self.built()
+        r = h.run(CONFIG, b.root, HOST, "eval", "--json", "users.users.craig")
+        self.assertEqual(r.returncode, 0, h.describe(r))
+        craig = json.loads(r.stdout)
+        self.assertTrue(craig["isNormalUser"])
+        uid, gid = h.passwd_ids(b.root, "craig")
+        self.assertGreaterEqual(uid, 1000)
+        with open(os.path.join(b.root, "etc/group")) as f:
+            groups = {l.split(":")[0]: l.strip().split(":")[3].split(",") for l in f if l.count(":") == 3}
+        self.assertTrue(craig["extraGroups"], "craig has supplementary groups")
+        for g in craig["extraGroups"]:
+            self.assertIn("craig", groups.get(g, []), f"craig in {g}")
+        st = os.stat(os.path.join(b.root, "home/craig"))
+        self.assertEqual((st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)), (uid, gid, 0o700))
+        self.assertIn("craig", [home.user for home in b.homes])
 
     def test_golden_tree(self):
         b = self.built()
@@ -2038,6 +2187,9 @@ class TestCheckers(unittest.TestCase):
         self.assertTrue(shell_problems([bad_sh])[0].startswith("~u/.config/niri/scripts/bad (bash -n)"))
         self.assertEqual(shell_of(Entry("/etc/default/grub.d/x.cfg", "file", data=b"A=1\n")), "dash")
         self.assertIsNone(shell_of(Entry("/etc/motd", "file", data=b"hello\n")))
+        self.assertEqual(python_problems([Entry("/x.py", "file", data=b"print(1)\n")]), [])
+        self.assertEqual(python_problems([Entry("/x", "file", data=b"#!/usr/bin/env python3\nif x\n")]),
+                         ["/x:2: expected ':'"])
         logind = systemd_conf_problems("/etc/systemd/logind.conf.d/x.conf",
                                        "[Login]\nHandleLidSwitch=suspend\nHandleLidSwich=ignore\n[Logn]\nA=1\n")
         if logind is not None:
@@ -2068,6 +2220,14 @@ class TestCheckers(unittest.TestCase):
                                       self.scratch)
             self.assertTrue(any("/etc/fonts/local.conf" in l and "nonex" in l for l in bad), bad)
             self.assertTrue(any("bogus" in l for l in bad), bad)
+
+    def test_package_checker(self):
+        try:
+            problems, notes = package_problems(["curl", "no-such-package-sysconf", "niri"])
+        except unittest.SkipTest as skip:
+            self.skipTest(str(skip))
+        self.assertEqual(problems, ["no-such-package-sysconf: no such package in this machine's Debian 12 apt index"])
+        self.assertTrue(any(n.startswith("niri:") for n in notes), notes)
 
     def test_program_checkers(self):
         home = os.path.join(self.scratch, "home")
