@@ -39,6 +39,11 @@ std::string status_detail(const UnitStatus& s) {
   return detail;
 }
 
+// How a failure names a unit: a user's unit says whose manager ran it.
+std::string unit_ref(const std::string& unit, const std::string& label) {
+  return label == "units" ? unit : fmt::format("{} ({})", unit, label);
+}
+
 // Runs one step's jobs and reports each that did not finish.
 void run_step(SystemdManager& manager, const char* method, const char* gerund, const std::vector<std::string>& units,
               const std::string& label, UnitJobsReport& report) {
@@ -46,7 +51,7 @@ void run_step(SystemdManager& manager, const char* method, const char* gerund, c
   report.messages.push_back(fmt::format("{} the following {}: {}", gerund, label, fmt::join(units, ", ")));
   for (const JobOutcome& job : manager.run_jobs(method, units, kJobTimeout)) {
     if (job.ok()) continue;
-    report.failures.push_back(fmt::format("unit {} failed to {}: {} ({})", job.unit, job.verb, job.result,
+    report.failures.push_back(fmt::format("unit {} failed to {}: {} ({})", unit_ref(job.unit, label), job.verb, job.result,
                                           status_detail(manager.status(job.unit))));
   }
 }
@@ -54,7 +59,8 @@ void run_step(SystemdManager& manager, const char* method, const char* gerund, c
 // Units that a target pulled in finish after the target's own job: wait
 // until none of ours is still changing state (at most a few seconds), then
 // report every one that failed, as NixOS does after its jobs settle.
-void report_failed_units(SystemdManager& manager, const std::vector<std::string>& units, UnitJobsReport& report) {
+void report_failed_units(SystemdManager& manager, const std::vector<std::string>& units, const std::string& label,
+                         UnitJobsReport& report) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   std::map<std::string, UnitStatus> status;
   for (;;) {
@@ -71,9 +77,9 @@ void report_failed_units(SystemdManager& manager, const std::vector<std::string>
     const UnitStatus& s = status[unit];
     if (s.active_state != "failed") continue;
     bool already = std::any_of(report.failures.begin(), report.failures.end(),
-                               [&](const std::string& f) { return f.rfind("unit " + unit + " ", 0) == 0; });
+                               [&](const std::string& f) { return f.rfind("unit " + unit_ref(unit, label) + " ", 0) == 0; });
     if (already) continue;
-    report.failures.push_back(fmt::format("unit {} failed ({})", unit, status_detail(s)));
+    report.failures.push_back(fmt::format("unit {} failed ({})", unit_ref(unit, label), status_detail(s)));
   }
 }
 
@@ -165,7 +171,7 @@ void run_start_steps(SystemdManager& manager, const UnitPlan& plan, const std::v
   std::sort(start.begin(), start.end());
   start.erase(std::unique(start.begin(), start.end()), start.end());
   run_step(manager, "StartUnit", "starting", start, label, report);
-  report_failed_units(manager, all, report);
+  report_failed_units(manager, all, label, report);
 }
 
 void stop_units(const Root& root, const UnitSteps& steps, UnitJobsReport& report) {

@@ -446,6 +446,7 @@ SourcePos Evaluation::definition_site(const std::vector<std::string>& path) cons
   SourcePos best = node->option->pos;
   size_t best_depth = 0;
   for (const MergeDef& d : defs_[node->option->id]) {
+    if (d.when >= 0 && when_state_[d.when] == 2) continue;  // its [[when]] is false: it defines nothing
     // The definition that names the most of the remaining path.
     // It defines the path if one of the two is a prefix of the other.
     size_t depth = 0;

@@ -954,6 +954,7 @@ class TestUserUnits(UserUnitsTestCase):
                  'systemd.user.services.broken.serviceConfig.ExecStart = "/bin/false"')
         r = self.switch(expect=3)
         self.assertNamed(r, "broken.service", "fail")
+        self.assertIn("unit broken.service (user units of craig) failed", r.stdout + r.stderr)
         self.assertEqual(self.states("broken.service")["broken.service"][0], "failed")
         self.assertIn("start foo v1", map(strip_pid, self.events()))
 
