@@ -223,6 +223,15 @@ class Home:
         return dest
 
 
+def place_secrets(root, secrets):
+    for secret in secrets:
+        path = os.path.join(root, secret.lstrip("/"))
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        with open(path, "w") as f:
+            f.write("placeholder secret made by test_vivobook.py\n")
+        os.chmod(path, 0o600)
+
+
 class Built:
     """`sysconf switch` of one host into an empty scratch root."""
 
@@ -230,6 +239,7 @@ class Built:
         self.host = host
         self.scratch = tempfile.mkdtemp(prefix=f"sysconf-{host}-")
         self.root = h.make_root(self.scratch)
+        self.secrets = self._place_secrets()
         self.result = h.run(CONFIG, self.root, host, "switch")
         self.ok = self.result.returncode == 0
         self.homes = []
@@ -258,6 +268,20 @@ class Built:
             home.entries = self._walk(home.files_dir, f"~{home.user}", files, home=True)
             self.homes.append(home)
         self.entries.sort(key=lambda e: e.label)
+
+    def _place_secrets(self):
+        """A secret never enters the store and the switch stops when it is
+        missing: build first, and put a placeholder (0600) at each secret's
+        path inside the root, as the owner of the laptop would."""
+        r = h.run(CONFIG, self.root, self.host, "build", "--json")
+        if r.returncode != 0:
+            return []
+        gen = json.loads(r.stdout)["path"]
+        with open(os.path.join(self.root, gen.lstrip("/"), "manifest.json")) as f:
+            manifest = json.load(f)
+        placed = [e["secret"] for e in manifest["files"] if e["type"] == "secret"]
+        place_secrets(self.root, placed)
+        return placed
 
     def _walk(self, top, label_top, manifest_files, home=False):
         out = []
@@ -1637,6 +1661,8 @@ class HostChecks:
 
     def test_build_dry_run_prints_a_plan_and_writes_nothing(self):
         root = h.make_root(self.scratch)
+        place_secrets(root, self.built().secrets)  # a missing secret stops the plan
+        before = {os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs}
         r = h.run(CONFIG, root, self.HOST_NAME, "build", "--dry-run")
         self.assertEqual(r.returncode, 0, h.describe(r))
         self.assertIn("/etc:", r.stdout, "the plan lists /etc" + h.describe(r))
@@ -1647,8 +1673,8 @@ class HostChecks:
         self.assertTrue(out["ok"], out.get("messages"))
         self.assertTrue(out["plan"]["etc"], "the plan creates /etc files")
         self.assertTrue(all(e["action"] == "create" for e in out["plan"]["etc"]), out["plan"]["etc"])
-        written = sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs)
-        self.assertLessEqual(set(written), {h.STATE + "/lock"}, "a dry run writes nothing but the lock")
+        written = {os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs} - before
+        self.assertLessEqual(written, {h.STATE + "/lock"}, "a dry run writes nothing but the lock")
 
     def test_switch_creates_users_homes_and_links(self):
         b = self.built()
@@ -1722,6 +1748,51 @@ class HostChecks:
                 total += len(report.verified)
         if not total:
             self.skipTest(f"host {self.HOST_NAME} renders no user unit")
+
+    def test_system_wide_user_units_verify(self):
+        """/etc/systemd/user (user units for every user), verified in the user
+        scope from a scratch home's unit directory (same parser)."""
+        b = self.built()
+        entries = b.etc_entries("/etc/systemd/user/")
+        if not entries:
+            self.skipTest(f"host {self.HOST_NAME} renders nothing in /etc/systemd/user")
+        home = tempfile.mkdtemp(prefix="etc-user-units-", dir=self.scratch)
+        for e in entries:
+            path = os.path.join(home, ".config/systemd/user", e.label[len("/etc/systemd/user/"):])
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if e.kind == "file":
+                with open(path, "wb") as f:
+                    f.write(e.data)
+            elif e.kind == "symlink":
+                os.symlink(e.target, path)
+        report = verify_user_units(home, b.root, self.scratch)
+        for note in report.notes:
+            print(f"note ({self.HOST_NAME}, /etc/systemd/user): {note}", file=sys.stderr)
+        self.assertEqual([p.replace("~/.config/systemd/user", "/etc/systemd/user") for p in report.problems], [])
+
+    def test_user_tmpfiles(self):
+        """A home's user-tmpfiles.d files through `systemd-tmpfiles --user
+        --create FILE` with HOME and the XDG directories in scratch."""
+        b = self.built()
+        checked = 0
+        for home in b.homes:
+            files = [e for e in home.entries if re.search(r"/\.config/user-tmpfiles\.d/[^/]+\.conf$", e.label)
+                     and e.kind == "file"]
+            if not files:
+                continue
+            mat = home.materialise()
+            scratch_home = tempfile.mkdtemp(prefix="user-tmpfiles-", dir=self.scratch)
+            runtime = os.path.join(scratch_home, "runtime")
+            os.makedirs(runtime, mode=0o700)
+            env = {"HOME": scratch_home, "XDG_RUNTIME_DIR": runtime, "XDG_CONFIG_HOME": os.path.join(scratch_home, ".config"),
+                   "XDG_CACHE_HOME": os.path.join(scratch_home, ".cache"), "XDG_STATE_HOME": os.path.join(scratch_home, ".local/state"),
+                   "XDG_DATA_HOME": os.path.join(scratch_home, ".local/share"), "SYSTEMD_LOG_LEVEL": "warning"}
+            paths = [os.path.join(mat, e.label.split("/", 1)[1]) for e in files]
+            r = run_tool(["systemd-tmpfiles", "--user", "--create", *paths], env=env)
+            checked += 1
+            self.assertTrue(r.returncode == 0 and not r.stderr.strip(), shown(r).replace(mat, "~"))
+        if not checked:
+            self.skipTest("no user-tmpfiles.d file in any home")
 
     def test_sysusers_and_tmpfiles_without_warnings(self):
         b = self.built()
