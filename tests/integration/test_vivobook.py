@@ -814,6 +814,51 @@ def waybar_problems(config):
     return out
 
 
+# Module families that Debian 12's waybar (0.9.17-2) does not have, and the
+# release that added them: the strings of /usr/bin/waybar in that package have
+# no "niri" at all, so it logs "Unknown module: niri/workspaces" and leaves the
+# module out of the bar.
+WAYBAR_DEBIAN_12_LACKS = {"niri/": "Waybar 0.11.0"}
+
+
+# Files that the Debian 12 version of the program they are meant for does not
+# read, each checked against that package's binary: a file here changes
+# nothing on the laptop.
+IGNORED_ON_DEBIAN_12 = {
+    r"^/etc/xdg/xdg-desktop-portal/[^/]*portals\.conf$|/\.config/xdg-desktop-portal/[^/]*portals\.conf$":
+        "xdg-desktop-portal 1.16.0 (Debian 12) reads no portals.conf (added in 1.17.0; its binary has no "
+        "\"portals.conf\" string): it picks portals by the UseIn= of each .portal file",
+}
+
+
+def ignored_file_problems(labels):
+    return [f"{label}: {why}" for label in labels for rx, why in IGNORED_ON_DEBIAN_12.items() if re.search(rx, label)]
+
+
+def waybar_module_problems(config, binary="/usr/bin/waybar"):
+    """Every module a bar names must be one Debian 12's waybar has. Where
+    waybar is installed, its binary must also contain the module's name
+    (how its factory recognises modules); custom/ and group/ names are free."""
+    data = None
+    if binary and os.path.exists(binary):
+        with open(binary, "rb") as f:
+            data = f.read()
+    problems = []
+    for i, bar in enumerate(config if isinstance(config, list) else []):
+        if not isinstance(bar, dict):
+            continue
+        for key in ("modules-left", "modules-center", "modules-right"):
+            for module in bar.get(key, []) if isinstance(bar.get(key), list) else []:
+                base = str(module).split("#", 1)[0]
+                for prefix, since in WAYBAR_DEBIAN_12_LACKS.items():
+                    if base.startswith(prefix):
+                        problems.append(f"bar {i} {key}: {module}: Debian 12's waybar 0.9.17 has no such module "
+                                        f"(added in {since}); it logs \"Unknown module: {module}\" and leaves it out")
+                if data is not None and not base.startswith(("custom/", "group/")) and base.encode() not in data:
+                    problems.append(f"bar {i} {key}: {module}: not a module of this machine's waybar ({binary})")
+    return problems
+
+
 # --------------------------------------------------------------------------
 # udev rules: a checker of systemd 252's rule syntax (udev-rules.c), since
 # Debian 12's udevadm has no `verify`. It reports what udevd would log at
@@ -1536,8 +1581,8 @@ def parse_docs(markdown):
             continue
         if option is None:
             continue
-        if line.startswith("- "):
-            in_bullets = True
+        if line.startswith("- Type: `"):
+            in_bullets = True  # the bullets after the description
             continue
         if line.strip() and not in_bullets:
             desc.append(line.strip())
@@ -1819,6 +1864,17 @@ class HostChecks:
                 checked += 1
         if not checked:
             self.skipTest("no JSON, YAML or TOML file in the generation")
+
+    def test_no_file_debian_12_ignores(self):
+        self.assertEqual(ignored_file_problems([e.label for e in self.all_entries()]), [])
+
+    def test_waybar_modules_exist_in_debian_12(self):
+        files = [e for e in self.all_entries()
+                 if e.kind == "file" and re.search(r"/\.config/waybar/config(\.jsonc?)?$", e.label)]
+        if not files:
+            self.skipTest("no waybar config in the generation")
+        for e in files:
+            self.assertEqual(waybar_module_problems(parse_data("json", e.text())), [], e.label)
 
     def test_udev_rules(self):
         b = self.built()
@@ -2200,6 +2256,11 @@ class TestCheckers(unittest.TestCase):
         self.assertEqual(waybar_problems([{"modules-left": ["clock"]}]), [])
         self.assertTrue(waybar_problems({"modules-left": ["clock"]}))
         self.assertTrue(waybar_problems([{"modules-right": "clock"}]))
+        self.assertEqual(len(ignored_file_problems(["/etc/xdg/xdg-desktop-portal/niri-portals.conf",
+                                                    "~u/.config/xdg-desktop-portal/portals.conf", "/etc/motd"])), 2)
+        self.assertEqual(waybar_module_problems([{"modules-left": ["niri/workspaces", "clock#2", "custom/x"]}], None),
+                         ["bar 0 modules-left: niri/workspaces: Debian 12's waybar 0.9.17 has no such module (added in "
+                          "Waybar 0.11.0); it logs \"Unknown module: niri/workspaces\" and leaves it out"])
 
     def test_udev_checker(self):
         good = ('# comment\nACTION=="add", SUBSYSTEM=="backlight", RUN+="/bin/chgrp video /sys/class/backlight/%k/brightness"\n'
