@@ -273,6 +273,11 @@ class Activator {
       units.new_units = generation_units(root_, home.to->files, kUserUnitDir, nullptr);
       for (const auto& [name, unit] : units.new_units.units) units.all.push_back(name);
       units.address = user_manager_address(root_.is_live(), account->uid);
+      if (auto r = plan.home_units_resume.find(home.user); r != plan.home_units_resume.end()) units.resume = r->second;
+      units.record = [&](const UnitPlan& lists) {
+        journal_.home_units[home.user] = lists;
+        write_journal(root_, journal_);
+      };
       HomeOutcome outcome = activate_home(root_, home, *account, backups, run_on_change, units);
       for (auto& m : outcome.messages) say(m);
       for (auto& e : outcome.errors) failed(e);
@@ -315,6 +320,7 @@ bool plan_activation(const Root& root, const std::optional<ActivationTarget>& fr
   plan = make_plan(root, from ? from->manifest : nullptr, *to.manifest, PlanOptions{options.no_backup}, diags);
   try {
     plan.units = plan_system_units(root, from ? from->manifest : nullptr, *to.manifest, options.unbuilt, options.resume);
+    if (options.resume) plan.home_units_resume = options.resume->home_units;
   } catch (const FsError& e) {
     diags.error(fmt::format("cannot plan the units: {}", e.what()), SourcePos{});
   }

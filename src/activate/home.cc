@@ -2,6 +2,7 @@
 
 #include "activate/units.h"
 #include "units/systemd_bus.h"
+#include "util/fault.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -105,8 +106,43 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
   }
 }
 
+// The unit lists as one line: reload;restart;start, names separated by commas
+// (a unit name has neither).
+std::string encode_lists(const UnitPlan& p) {
+  return fmt::format("{};{};{}", fmt::join(p.reload, ","), fmt::join(p.restart, ","), fmt::join(p.start, ","));
+}
+
+UnitPlan decode_lists(const std::string& text) {
+  auto split = [](const std::string& s, char sep) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start <= s.size()) {
+      size_t end = s.find(sep, start);
+      if (end == std::string::npos) end = s.size();
+      if (end > start) out.push_back(s.substr(start, end - start));
+      start = end + 1;
+    }
+    return out;
+  };
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (int i = 0; i < 3; ++i) {
+    size_t end = i < 2 ? text.find(';', start) : text.size();
+    if (end == std::string::npos) end = text.size();
+    parts.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  UnitPlan p;
+  p.reload = split(parts[0], ',');
+  p.restart = split(parts[1], ',');
+  p.start = split(parts[2], ',');
+  return p;
+}
+
+// `out`: the report to the parent; `ack`: the parent's answer that it
+// recorded the unit lists in the journal (one byte).
 [[noreturn]] void child(int home, const HomePlan& plan, const Account& account, const BackupRecord& backups,
-                        bool run_on_change, const HomeUnits& units, int out) {
+                        bool run_on_change, const HomeUnits& units, int out, int ack) {
   Reporter report(out);
   if (account.uid != 0) {
     if (setgroups(0, nullptr) != 0 || setresgid(account.gid, account.gid, account.gid) != 0 ||
@@ -135,9 +171,21 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
                                    label, units.address ? error : "the user has no running manager"));
     } else {
       unit_plan = plan_units(units.old_units, units.new_units, active);
+      merge_resumed(unit_plan, units.resume);
+      // What must come back is in the journal before anything stops, so that
+      // a crash between the stop and the start loses no running unit.
+      report.line('P', encode_lists(unit_plan));
+      char recorded = 0;
+      if (read(ack, &recorded, 1) != 1 || recorded != 'y') {
+        report.line('E', fmt::format("{}: the journal could not record them; none was stopped", label));
+        unit_plan.stop.clear();
+      }
       UnitJobsReport r;
       run_stop_step(*manager, unit_plan, label, r);
       emit(r);
+      // A point the crash tests stop at (the parent kills both processes).
+      report.line('S', "");
+      (void)!read(ack, &recorded, 1);
     }
   }
   apply(home, plan, backups, run_on_change, report);
@@ -169,32 +217,65 @@ HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account&
     outcome.errors.push_back(fmt::format("the home {} is not owned by {}; nothing written there", plan.home, plan.user));
     return outcome;
   }
-  int pipefd[2];
+  int pipefd[2], ackfd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) {
     outcome.errors.push_back(fmt::format("cannot start the activation of {}'s home: {}", plan.user, std::strerror(errno)));
+    return outcome;
+  }
+  if (pipe2(ackfd, O_CLOEXEC) != 0) {
+    outcome.errors.push_back(fmt::format("cannot start the activation of {}'s home: {}", plan.user, std::strerror(errno)));
+    close(pipefd[0]);
+    close(pipefd[1]);
     return outcome;
   }
   std::fflush(nullptr);
   pid_t pid = fork();
   if (pid == 0) {
     close(pipefd[0]);
-    child(home.get(), plan, account, backups, run_on_change, units, pipefd[1]);
+    close(ackfd[1]);
+    child(home.get(), plan, account, backups, run_on_change, units, pipefd[1], ackfd[0]);
   }
   close(pipefd[1]);
-  std::string text;
+  close(ackfd[0]);
+  // Lines are handled as they come: the child waits for the answer to its
+  // unit lists (P) before it stops anything.
+  std::vector<std::string> lines;
+  std::string pending;
   char buffer[4096];
   ssize_t n;
-  while ((n = read(pipefd[0], buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<size_t>(n));
+  while ((n = read(pipefd[0], buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR)) {
+    if (n < 0) continue;
+    pending.append(buffer, static_cast<size_t>(n));
+    size_t newline;
+    while ((newline = pending.find('\n')) != std::string::npos) {
+      std::string line = pending.substr(0, newline);
+      pending.erase(0, newline + 1);
+      if (line.rfind("P ", 0) == 0) {
+        char answer = 'y';
+        try {
+          if (units.record) units.record(decode_lists(line.substr(2)));
+        } catch (const FsError& e) {
+          outcome.errors.push_back(fmt::format("cannot record {}'s unit lists in the journal: {}", plan.user, e.what()));
+          answer = 'n';
+        }
+        (void)!write(ackfd[1], &answer, 1);
+        continue;
+      }
+      if (line.rfind("S", 0) == 0) {  // the child's units are stopped
+        fault_point_with_child("home-units-stopped", pid);
+        (void)!write(ackfd[1], "y", 1);
+        continue;
+      }
+      lines.push_back(std::move(line));
+    }
+  }
+  if (!pending.empty()) lines.push_back(std::move(pending));
   close(pipefd[0]);
+  close(ackfd[1]);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    start = end + 1;
+  for (const std::string& line : lines) {
     if (line.size() < 2) continue;
     std::string body = line.substr(2);
     switch (line[0]) {

@@ -4,6 +4,7 @@
 // redirect a write to where the user could write anyway (HAZARDS.md 1-4, 10, 11).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,10 @@ struct HomeUnits {
   UnitSet old_units, new_units;
   std::vector<std::string> all;  // the new generation's units
   std::optional<std::string> address;
+  UnitPlan resume;  // lists an interrupted activation recorded: merged into the plan
+  // Called (in the parent, as root) with the reload/restart/start lists
+  // before the child stops any unit, to keep them in the journal.
+  std::function<void(const UnitPlan&)> record;
 };
 
 // REQUIRES: the user's home profile already points at the new home generation.

@@ -23,6 +23,13 @@ std::optional<Journal> read_journal(const Root& root) {
     out.units_reload = j.value("unitsToReload", std::vector<std::string>{});
     out.units_restart = j.value("unitsToRestart", std::vector<std::string>{});
     out.units_start = j.value("unitsToStart", std::vector<std::string>{});
+    const nlohmann::json home_units = j.value("homeUnits", nlohmann::json::object());
+    for (const auto& [user, lists] : home_units.items()) {
+      UnitPlan& p = out.home_units[user];
+      p.reload = lists.value("unitsToReload", std::vector<std::string>{});
+      p.restart = lists.value("unitsToRestart", std::vector<std::string>{});
+      p.start = lists.value("unitsToStart", std::vector<std::string>{});
+    }
     return out;
   } catch (const FsError&) {
     return std::nullopt;
@@ -40,6 +47,9 @@ void write_journal(const Root& root, const Journal& journal) {
   j["unitsToReload"] = journal.units_reload;
   j["unitsToRestart"] = journal.units_restart;
   j["unitsToStart"] = journal.units_start;
+  j["homeUnits"] = nlohmann::json::object();
+  for (const auto& [user, p] : journal.home_units)
+    j["homeUnits"][user] = {{"unitsToReload", p.reload}, {"unitsToRestart", p.restart}, {"unitsToStart", p.start}};
   Fd dir = state_dir(root, true);
   write_file_at(dir.get(), "journal.json", j.dump(2) + "\n", 0644);
 }

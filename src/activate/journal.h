@@ -4,10 +4,12 @@
 // the last activation was interrupted (a crash, a power loss).
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "units/unit_plan.h"
 #include "util/safe_fs.h"
 
 namespace sc {
@@ -21,6 +23,9 @@ struct Journal {
   // before any unit is stopped, so that a run killed after stopping them
   // brings them back (NixOS's start list).
   std::vector<std::string> units_reload, units_restart, units_start;
+  // The same for each user's manager (reload, restart and start only),
+  // recorded by the home's activation before it stops any of their units.
+  std::map<std::string, UnitPlan> home_units;
 };
 
 std::optional<Journal> read_journal(const Root& root);

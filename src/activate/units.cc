@@ -140,11 +140,19 @@ UnitSteps plan_system_units(const Root& root, const Manifest* from, const Manife
   steps.manager = true;
   steps.plan = plan_units(old_units, new_units, active);
   if (resume) {
-    merge(steps.plan.reload, resume->units_reload);
-    merge(steps.plan.restart, resume->units_restart);
-    merge(steps.plan.start, resume->units_start);
+    UnitPlan resumed;
+    resumed.reload = resume->units_reload;
+    resumed.restart = resume->units_restart;
+    resumed.start = resume->units_start;
+    merge_resumed(steps.plan, resumed);
   }
   return steps;
+}
+
+void merge_resumed(UnitPlan& plan, const UnitPlan& resumed) {
+  merge(plan.reload, resumed.reload);
+  merge(plan.restart, resumed.restart);
+  merge(plan.start, resumed.start);
 }
 
 void run_stop_step(SystemdManager& manager, const UnitPlan& plan, const std::string& label, UnitJobsReport& report) {

@@ -36,6 +36,10 @@ struct UnitJobsReport {
 
 class SystemdManager;
 
+// Adds the reload, restart and start lists of `resumed` (an interrupted
+// activation's) to `plan`'s, each sorted and without repeats.
+void merge_resumed(UnitPlan& plan, const UnitPlan& resumed);
+
 // Step 3: stop what the plan stops.
 void stop_units(const Root& root, const UnitSteps& steps, UnitJobsReport& report);
 // Step 8: daemon-reload, then reload, restart and start.

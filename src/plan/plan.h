@@ -5,6 +5,7 @@
 // activate, and compared by tests.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,6 +74,9 @@ struct Plan {
   std::vector<HookStep> hooks;
   std::vector<std::string> secrets_missing;  // reported as errors before anything changes
   UnitSteps units;
+  // Per user: the reload/restart/start lists an interrupted activation had
+  // recorded for their manager, carried out again.
+  std::map<std::string, UnitPlan> home_units_resume;
 
   bool changes_anything() const;
 };

@@ -44,6 +44,13 @@ void fault_point(std::string_view name) {
   if (!p.point.empty() && p.point == name) die();
 }
 
+void fault_point_with_child(std::string_view name, pid_t child) {
+  Plan& p = plan();
+  if (p.point.empty() || p.point != name) return;
+  kill(child, SIGKILL);
+  die();
+}
+
 void fault_write() {
   Plan& p = plan();
   if (p.write < 0) return;

@@ -4,12 +4,17 @@
 // ("write:17"). Unset, these calls cost one branch.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string_view>
 
 namespace sc {
 
 // Kills the process if the tests asked for a crash at point `name`.
 void fault_point(std::string_view name);
+// The same, killing the child `child` first (a home's activation, running
+// as the user), so that the test sees what a crash of the whole of sysconf leaves.
+void fault_point_with_child(std::string_view name, pid_t child);
 // Counts one filesystem write; kills the process at the one asked for.
 void fault_write();
 

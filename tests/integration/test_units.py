@@ -944,6 +944,40 @@ class TestUserUnits(UserUnitsTestCase):
         self.assertFalse(self.link("extra.service"))
         self.assertNamed(r, "extra.service", "stop")
 
+    def crash_after_user_stop(self):
+        """Generation 2 changes foo; sysconf is killed (parent and the home's
+        child) right after the user's manager stopped foo v1."""
+        self.use(user_daemon("foo", "v1", self.log), user_daemon("keep", "v1", self.log))
+        self.switch()
+        before = self.events()
+        self.use(user_daemon("foo", "v2", self.log), user_daemon("keep", "v1", self.log))
+        r = self.sc("switch", env={"SYSCONF_TEST_CRASH_AT": "home-units-stopped"})
+        self.assertIn(r.returncode, (-9, 137), "sysconf must die by SIGKILL after the user's stop step" + h.describe(r))
+        self.assertEqual(self.new_events(before), ["stop foo v1"])
+        self.assertInactive("foo.service")
+        with open(os.path.join(self.root, h.STATE, "journal.json")) as f:
+            journal = json.load(f)
+        self.assertEqual(journal["homeUnits"][USER]["unitsToStart"], ["foo.service"],
+                         "the user's start list was recorded before foo was stopped")
+        return self.events()
+
+    def test_crash_after_user_stop_then_switch(self):
+        """The next switch finishes the interrupted activation and starts the
+        user's unit that the crashed one had stopped (NixOS's start list)."""
+        before = self.crash_after_user_stop()
+        self.switch()
+        self.assertEqual(self.new_events(before), ["start foo v2"])
+        self.assertActive("foo.service", "keep.service")
+        self.assertFalse(os.path.exists(os.path.join(self.root, h.STATE, "journal.json")))
+
+    def test_crash_after_user_stop_then_rollback(self):
+        """A rollback after the crash brings the stopped user unit back as it was."""
+        before = self.crash_after_user_stop()
+        self.sc("rollback", expect=0)
+        self.assertEqual(self.new_events(before), ["start foo v1"])
+        self.assertActive("foo.service", "keep.service")
+        self.assertFalse(os.path.exists(os.path.join(self.root, h.STATE, "journal.json")))
+
     def test_failed_user_service_fails_the_switch(self):
         """A user unit that fails to start is reported and makes switch exit 3,
         as a system unit does; the rest of the home goes on."""
