@@ -835,6 +835,18 @@ IGNORED_ON_DEBIAN_12 = {
 }
 
 
+# The laptop runs niri, which Debian 12 does not have: it comes from Debian 13
+# (or a local build) with the programs of its generation, and the session is
+# written for those. These are exactly what Debian 12's versions would miss,
+# so that any other such file or module still fails.
+NEEDED_WITH_NIRI = {
+    "vivobook": {
+        "files": ["/etc/xdg/xdg-desktop-portal/niri-portals.conf"],  # xdg-desktop-portal >= 1.17
+        "waybar": ["niri/window", "niri/workspaces"],                 # waybar >= 0.11
+    },
+}
+
+
 def ignored_file_problems(labels):
     return [f"{label}: {why}" for label in labels for rx, why in IGNORED_ON_DEBIAN_12.items() if re.search(rx, label)]
 
@@ -1872,15 +1884,27 @@ class HostChecks:
             self.skipTest("no JSON, YAML or TOML file in the generation")
 
     def test_no_file_debian_12_ignores(self):
-        self.assertEqual(ignored_file_problems([e.label for e in self.all_entries()]), [])
+        """Only the files that the niri session needs newer programs for (see
+        NEEDED_WITH_NIRI) are ones Debian 12's programs would not read."""
+        problems = ignored_file_problems([e.label for e in self.all_entries()])
+        for p in problems:
+            print(f"note: {p}", file=sys.stderr)
+        self.assertEqual(sorted(p.split(":", 1)[0] for p in problems),
+                         sorted(NEEDED_WITH_NIRI.get(self.HOST_NAME, {}).get("files", [])))
 
     def test_waybar_modules_exist_in_debian_12(self):
+        """Every waybar module is one Debian 12's waybar has, except the niri
+        modules that the niri session needs (see NEEDED_WITH_NIRI)."""
         files = [e for e in self.all_entries()
                  if e.kind == "file" and re.search(r"/\.config/waybar/config(\.jsonc?)?$", e.label)]
         if not files:
             self.skipTest("no waybar config in the generation")
         for e in files:
-            self.assertEqual(waybar_module_problems(parse_data("json", e.text())), [], e.label)
+            problems = waybar_module_problems(parse_data("json", e.text()))
+            for p in problems:
+                print(f"note: {e.label}: {p}", file=sys.stderr)
+            self.assertEqual(sorted(p.split(": ", 2)[1] for p in problems),
+                             sorted(NEEDED_WITH_NIRI.get(self.HOST_NAME, {}).get("waybar", [])), e.label)
 
     def test_udev_rules(self):
         b = self.built()
