@@ -49,9 +49,9 @@ class Activator {
     journal_.from = from_ ? std::optional<std::string>(from_->object) : std::nullopt;
     journal_.to = to_.object;
     journal_.profile_number = number_;
-    journal_.units_reload = plan.units.plan.reload;
-    journal_.units_restart = plan.units.plan.restart;
-    journal_.units_start = plan.units.plan.start;
+    journal_.units.reload = plan.units.plan.reload;
+    journal_.units.restart = plan.units.plan.restart;
+    journal_.units.start = plan.units.plan.start;
     phase("start");
     units(stop_units, plan);
     phase("stop");

@@ -112,30 +112,28 @@ std::string encode_lists(const UnitPlan& p) {
   return fmt::format("{};{};{}", fmt::join(p.reload, ","), fmt::join(p.restart, ","), fmt::join(p.start, ","));
 }
 
+// The fields of `s` between `sep`s, empty ones included.
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out(1);
+  for (char c : s) {
+    if (c == sep) out.emplace_back();
+    else out.back().push_back(c);
+  }
+  return out;
+}
+
 UnitPlan decode_lists(const std::string& text) {
-  auto split = [](const std::string& s, char sep) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (start <= s.size()) {
-      size_t end = s.find(sep, start);
-      if (end == std::string::npos) end = s.size();
-      if (end > start) out.push_back(s.substr(start, end - start));
-      start = end + 1;
-    }
+  std::vector<std::string> parts = split(text, ';');
+  parts.resize(3);
+  auto names = [](const std::string& part) {
+    std::vector<std::string> out = split(part, ',');
+    std::erase(out, "");
     return out;
   };
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (int i = 0; i < 3; ++i) {
-    size_t end = i < 2 ? text.find(';', start) : text.size();
-    if (end == std::string::npos) end = text.size();
-    parts.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
   UnitPlan p;
-  p.reload = split(parts[0], ',');
-  p.restart = split(parts[1], ',');
-  p.start = split(parts[2], ',');
+  p.reload = names(parts[0]);
+  p.restart = names(parts[1]);
+  p.start = names(parts[2]);
   return p;
 }
 

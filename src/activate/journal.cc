@@ -8,6 +8,20 @@ namespace sc {
 
 namespace {
 Fd state_dir(const Root& root, bool create) { return open_dir_beneath(root.fd(), Root::relative(kStateDir), create, 0755); }
+
+UnitPlan read_lists(const nlohmann::json& j) {
+  UnitPlan p;
+  p.reload = j.value("unitsToReload", std::vector<std::string>{});
+  p.restart = j.value("unitsToRestart", std::vector<std::string>{});
+  p.start = j.value("unitsToStart", std::vector<std::string>{});
+  return p;
+}
+
+void write_lists(nlohmann::json& j, const UnitPlan& p) {
+  j["unitsToReload"] = p.reload;
+  j["unitsToRestart"] = p.restart;
+  j["unitsToStart"] = p.start;
+}
 }  // namespace
 
 std::optional<Journal> read_journal(const Root& root) {
@@ -20,16 +34,9 @@ std::optional<Journal> read_journal(const Root& root) {
     out.to = j.at("to").get<std::string>();
     out.profile_number = j.value("profileNumber", 0);
     out.phase = j.value("phase", "");
-    out.units_reload = j.value("unitsToReload", std::vector<std::string>{});
-    out.units_restart = j.value("unitsToRestart", std::vector<std::string>{});
-    out.units_start = j.value("unitsToStart", std::vector<std::string>{});
+    out.units = read_lists(j);
     const nlohmann::json home_units = j.value("homeUnits", nlohmann::json::object());
-    for (const auto& [user, lists] : home_units.items()) {
-      UnitPlan& p = out.home_units[user];
-      p.reload = lists.value("unitsToReload", std::vector<std::string>{});
-      p.restart = lists.value("unitsToRestart", std::vector<std::string>{});
-      p.start = lists.value("unitsToStart", std::vector<std::string>{});
-    }
+    for (const auto& [user, lists] : home_units.items()) out.home_units[user] = read_lists(lists);
     return out;
   } catch (const FsError&) {
     return std::nullopt;
@@ -44,12 +51,9 @@ void write_journal(const Root& root, const Journal& journal) {
   j["to"] = journal.to;
   j["profileNumber"] = journal.profile_number;
   j["phase"] = journal.phase;
-  j["unitsToReload"] = journal.units_reload;
-  j["unitsToRestart"] = journal.units_restart;
-  j["unitsToStart"] = journal.units_start;
+  write_lists(j, journal.units);
   j["homeUnits"] = nlohmann::json::object();
-  for (const auto& [user, p] : journal.home_units)
-    j["homeUnits"][user] = {{"unitsToReload", p.reload}, {"unitsToRestart", p.restart}, {"unitsToStart", p.start}};
+  for (const auto& [user, p] : journal.home_units) write_lists(j["homeUnits"][user], p);
   Fd dir = state_dir(root, true);
   write_file_at(dir.get(), "journal.json", j.dump(2) + "\n", 0644);
 }

@@ -22,9 +22,10 @@ struct Journal {
   // Units to reload, restart and start once the files are switched: written
   // before any unit is stopped, so that a run killed after stopping them
   // brings them back (NixOS's start list).
-  std::vector<std::string> units_reload, units_restart, units_start;
-  // The same for each user's manager (reload, restart and start only),
-  // recorded by the home's activation before it stops any of their units.
+  // (Only the reload, restart and start lists are kept.)
+  UnitPlan units;
+  // The same for each user's manager, recorded by the home's activation
+  // before it stops any of their units.
   std::map<std::string, UnitPlan> home_units;
 };
 

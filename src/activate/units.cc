@@ -139,13 +139,7 @@ UnitSteps plan_system_units(const Root& root, const Manifest* from, const Manife
   }
   steps.manager = true;
   steps.plan = plan_units(old_units, new_units, active);
-  if (resume) {
-    UnitPlan resumed;
-    resumed.reload = resume->units_reload;
-    resumed.restart = resume->units_restart;
-    resumed.start = resume->units_start;
-    merge_resumed(steps.plan, resumed);
-  }
+  if (resume) merge_resumed(steps.plan, resume->units);
   return steps;
 }
 
