@@ -16,6 +16,10 @@ peak RSS via wait4) of:
     eval      sysconf eval --json                       (what Nix does)
     dry       sysconf build --dry-run                   (evaluate and render)
     build     sysconf build into a fresh --root         (render and write the store)
+    build, fresh ext4  the same into a new ext4 filesystem each run (a loop
+              image, mounted in a private mount namespace; needs root): the
+              store's cost on a disk that has not just deleted thousands of
+              files, as the runs in /tmp have
     rebuild   sysconf build again, nothing changed      (must write no object)
     floor     bench/toml_floor: parse the same files with toml++ on 2 threads
 It also times `switch --dry-run` of the repository's Vivobook configuration.
@@ -76,6 +80,47 @@ def measure(argv, runs, before=None):
             "rss": max(r for _, r in samples)}
 
 
+def measure_on_fresh_ext4(argv_with_root, scratch, runs):
+    """`measure` of argv, whose --root is MOUNT, each run on a new ext4
+    filesystem (inode tables initialised up front, so that no background
+    initialisation competes) mounted at MOUNT in a private mount namespace.
+    Returns None where this cannot be done (not root, no mkfs or unshare)."""
+    if os.geteuid() != 0 or not shutil.which("mkfs.ext4") or not shutil.which("unshare"):
+        return None
+    image = os.path.join(scratch, "fresh-ext4.img")
+    mount = os.path.join(scratch, "fresh-ext4")
+    os.makedirs(mount, exist_ok=True)
+    argv = [a if a != "MOUNT" else mount for a in argv_with_root]
+    samples = []
+    for i in range(runs + 1):
+        if os.path.exists(image):
+            os.remove(image)
+        with open(image, "wb") as f:
+            f.truncate(4 << 30)
+        subprocess.run(["mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", image], check=True)
+        out = subprocess.run(["unshare", "--mount", "--propagation", "private", sys.executable, os.path.abspath(__file__),
+                              "--timed-in-mount", image, mount, "--"] + argv,
+                             check=True, capture_output=True, text=True).stdout
+        wall, rss = json.loads(out.strip().splitlines()[-1])
+        if i > 0:
+            samples.append((wall, rss))
+    os.remove(image)
+    walls = [w for w, _ in samples]
+    return {"median": statistics.median(walls), "min": min(walls), "max": max(walls),
+            "rss": max(r for _, r in samples)}
+
+
+def timed_in_mount(image, mount, argv):
+    """Inside the private mount namespace: mounts `image`, times argv, unmounts."""
+    subprocess.run(["mount", "-o", "loop", image, mount], check=True)
+    try:
+        subprocess.run(["sync"], check=True)
+        wall, rss, _ = run_timed(argv)
+    finally:
+        subprocess.run(["umount", mount], check=True)
+    print(json.dumps([wall, rss]))
+
+
 def build_release(build_dir):
     subprocess.run(["cmake", "-S", REPO, "-B", build_dir, "-G", "Ninja",
                     "-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG",
@@ -114,7 +159,12 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--sysconf", help="use this binary instead of building build-bench")
     ap.add_argument("--floor", help="with --sysconf: the toml_floor binary")
+    ap.add_argument("--timed-in-mount", nargs=2, metavar=("IMAGE", "MOUNT"), help=argparse.SUPPRESS)
+    ap.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.timed_in_mount:
+        timed_in_mount(*args.timed_in_mount, [a for a in args.rest if a != "--"])
+        return
     sizes = [10, 100] if args.quick else [int(x) for x in args.sizes.split(",")]
     runs = 2 if args.quick else args.runs
     os.makedirs(args.scratch, exist_ok=True)
@@ -160,6 +210,8 @@ def main():
             shutil.rmtree(shm_root, ignore_errors=True)
         row["build_tmpfs"] = measure(common + ["--root", shm_root, "build"], runs, before=fresh_shm_root)
         fresh_shm_root()
+        if not args.quick:
+            row["build_fresh_ext4"] = measure_on_fresh_ext4(common + ["--root", "MOUNT", "build"], base, runs)
         _, _, out = run_timed(common + ["--root", root, "build", "--json"], stdout=None)
         row["rebuild_writes"] = json.loads(out)["objectsWritten"]
         row["floor"] = measure([floor, tree], runs)
@@ -215,16 +267,19 @@ def render_table(rows, laptop):
                  "`reference_eval.py --order forward --check`.")
     lines.append("")
     lines.append("| N | tree MB | `eval --json` s | RSS MiB | Nix s | Nix MiB | speed-up | "
-                 "toml++ floor s | eval / floor | `build --dry-run` s | `build` s, ext4 | `build` s, tmpfs | rebuild s (objects) |")
-    lines.append("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+                 "toml++ floor s | eval / floor | `build --dry-run` s | `build` s, ext4 | `build` s, fresh ext4 | "
+                 "`build` s, tmpfs | rebuild s (objects) |")
+    lines.append("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for r in rows:
         e, f = r["eval"], r["floor"]
         nix = NIX.get(r["n"])
-        lines.append("| %d | %.1f | %.3f (%.3f-%.3f) | %.0f | %s | %s | %s | %.3f | %.2f | %.3f | %.3f | %.3f | %.3f (%d) |" % (
+        fresh = r.get("build_fresh_ext4")
+        lines.append("| %d | %.1f | %.3f (%.3f-%.3f) | %.0f | %s | %s | %s | %.3f | %.2f | %.3f | %.3f | %s | %.3f | %.3f (%d) |" % (
             r["n"], r["mb"], e["median"], e["min"], e["max"], e["rss"],
             "%.2f" % nix[0] if nix else "-", "%d" % nix[1] if nix else "-",
             "%.0fx" % (nix[0] / e["median"]) if nix else "-",
             f["median"], e["median"] / f["median"], r["dry"]["median"], r["build"]["median"],
+            "%.3f (%.3f-%.3f)" % (fresh["median"], fresh["min"], fresh["max"]) if fresh else "-",
             r["build_tmpfs"]["median"], r["rebuild"]["median"], r["rebuild_writes"]))
     by_n = {r["n"]: r for r in rows}
     lines.append("")
