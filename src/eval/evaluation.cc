@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "eval/eval_error.h"
+#include "util/formats.h"
 #include "util/json_writer.h"
 #include "util/text.h"
 
@@ -645,6 +646,16 @@ std::string Evaluation::render(const Template& tmpl, SourcePos base, std::string
         v = make::string(arena_, joined);
       } else if (f.name == "each") {
         v = make::string(arena_, each_line(v, f.arg, shown, fsite));
+      } else if (f.name == "format") {
+        // The serialisers of `format` + `settings`, inside a text: generated
+        // settings followed by verbatim lines, as home-manager composes them.
+        std::string problem;
+        auto text = f.arg->is_string() ? render_format(std::string(f.arg->str()), v, problem) : std::nullopt;
+        if (!text)
+          fail(fmt::format("`| format` cannot write `{}`: {}", shown,
+                           f.arg->is_string() ? problem : "its argument is a format's name, such as \"ini\""),
+               fsite, "the formats are ini, keyvalue, json, toml, yaml and kdl");
+        v = make::string(arena_, *text);
       } else {  // upper, lower
         if (!v->is_string())
           fail(fmt::format("`| {}` needs a string, but `{}` is {}", f.name, shown, describe_kind(v->kind)), fsite);

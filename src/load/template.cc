@@ -6,12 +6,14 @@ namespace sc {
 
 bool is_known_filter(std::string_view name) {
   return name == "join" || name == "json" || name == "default" || name == "upper" || name == "lower" ||
-         name == "each";
+         name == "each" || name == "format";
 }
 
 namespace {
 
-bool filter_takes_argument(std::string_view name) { return name == "join" || name == "default" || name == "each"; }
+bool filter_takes_argument(std::string_view name) {
+  return name == "join" || name == "default" || name == "each" || name == "format";
+}
 
 }  // namespace
 
@@ -44,7 +46,7 @@ const Template* parse_template(std::string_view text, Arena& arena, ParseFailure
       Token name = lexer.next();
       if (name.kind != TokenKind::Word) return fail("expected a filter name after `|`", name.offset);
       if (!is_known_filter(name.text))
-        return fail("unknown filter `" + name.text + "`; the filters are join, json, default, upper, lower and each",
+        return fail("unknown filter `" + name.text + "`; the filters are join, json, default, upper, lower, each and format",
                     name.offset);
       TemplateFilter filter{name.text, nullptr, name.offset};
       if (lexer.peek().kind == TokenKind::LParen) {

@@ -14,8 +14,8 @@
 namespace sc {
 
 struct TemplateFilter {
-  std::string name;              // join, json, default, upper, lower, each
-  const Value* arg = nullptr;    // the argument of join(...), default(...), each(...)
+  std::string name;              // join, json, default, upper, lower, each, format
+  const Value* arg = nullptr;    // the argument of join(...), default(...), each(...), format(...)
   uint32_t offset = 0;
 };
 

@@ -11,7 +11,7 @@
 
 #include "load/template.h"
 #include "render/fields.h"
-#include "render/formats.h"
+#include "util/formats.h"
 #include "render/units.h"
 #include "render/users.h"
 #include "store/store.h"

@@ -254,6 +254,33 @@ out = "{{ n | each(\"{key}\") }}"
   CHECK(bad.messages().find("`| each` needs a table or a list, but `n` is an integer") != std::string::npos);
 }
 
+TEST_CASE("the format filter writes a table in a file format inside a text") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.settings]
+type = "attrsOf(anything)"
+default = { font = "mono 10", "urgency=high" = { border-color = "#f38ba8" } }
+[options.out]
+type = "str"
+[config]
+out = "{{ settings | format(\"ini\") }}[app-name=Spotify]\ninvisible=1\n"
+)T");
+  t.evaluate({"m.toml"});
+  CHECK(t.json_of("out") == R"("font=mono 10\n\n[urgency=high]\nborder-color=#f38ba8\n[app-name=Spotify]\ninvisible=1\n")");
+  TestTree bad;
+  bad.write("m.toml", R"T(
+[options.settings]
+type = "attrsOf(anything)"
+default = { a = 1 }
+[options.out]
+type = "str"
+[config]
+out = "{{ settings | format(\"xml\") }}"
+)T");
+  CHECK(bad.json({"m.toml"}) == "ERROR");
+  CHECK(bad.messages().find("`| format` cannot write `settings`: unknown format \"xml\"") != std::string::npos);
+}
+
 TEST_CASE("interpolating a list without a filter is an error") {
   TestTree t;
   t.write("m.toml", "[options.l]\ntype = \"listOf(str)\"\ndefault = []\n[options.s]\ntype = \"str\"\ndefault = \"{{ l }}\"\n");

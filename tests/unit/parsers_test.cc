@@ -121,7 +121,7 @@ TEST_CASE("malformed templates are rejected with a reason") {
     return parse_template(text, arena, f) ? std::string("ok") : f.message;
   };
   CHECK(error("{{ a") == "`{{` is not closed by `}}`");
-  CHECK(error("{{ a | shout }}") == "unknown filter `shout`; the filters are join, json, default, upper, lower and each");
+  CHECK(error("{{ a | shout }}") == "unknown filter `shout`; the filters are join, json, default, upper, lower, each and format");
   CHECK(error("{{ a | join }}") == "filter `join` needs an argument, as in join(\", \")");
   CHECK(error("{{ a | upper(\"x\") }}") == "filter `upper` takes no argument");
   CHECK(error("{{ a | default(b) }}") == "a filter's argument must be a literal");

@@ -1,7 +1,7 @@
 // Store hashing and naming, manifests, and the format serialisers.
 #include <catch2/catch.hpp>
 
-#include "render/formats.h"
+#include "util/formats.h"
 #include "store/manifest.h"
 #include "store/store.h"
 #include "test_tree.h"

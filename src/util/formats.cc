@@ -1,4 +1,4 @@
-#include "render/formats.h"
+#include "util/formats.h"
 
 #include <sstream>
 
