@@ -110,7 +110,38 @@ int run_diff(CommandContext& ctx, const DiffOptions& options) {
     return names;
   };
   diff_names(user_names(from->manifest), user_names(to->manifest), "users");
-  out += "units: unchanged\n";
+  // Units, as the switch compares them: by their files and drop-ins, and
+  // the targets that want them.
+  std::string units;
+  auto diff_units = [&](const std::vector<ManifestFile>& x, const std::vector<ManifestFile>& y, const std::string& dir,
+                        const std::string& prefix) {
+    auto identities = [&](const std::vector<ManifestFile>& files) {
+      std::map<std::string, std::string> out;
+      for (const ManifestUnit& u : units_among(files, dir)) {
+        std::string id = u.file ? u.file->object : "";
+        for (const ManifestFile* d : u.dropins) id += " " + d->path + "=" + d->object;
+        for (const std::string& t : u.wanted_by) id += " <" + t;
+        out[u.name] = id;
+      }
+      return out;
+    };
+    auto old_units = identities(x), new_units = identities(y);
+    for (const auto& [name, id] : new_units) {
+      auto it = old_units.find(name);
+      if (it == old_units.end()) units += " +" + prefix + name;
+      else if (it->second != id) units += " ~" + prefix + name;
+    }
+    for (const auto& [name, id] : old_units)
+      if (!new_units.count(name)) units += " -" + prefix + name;
+  };
+  diff_units(from->manifest.files, to->manifest.files, kSystemUnitDir, "");
+  for (const std::string& u : users) {
+    static const std::vector<ManifestFile> kNone;
+    const ManifestHome* x = from->manifest.home(u);
+    const ManifestHome* y = to->manifest.home(u);
+    diff_units(x ? x->files : kNone, y ? y->files : kNone, kUserUnitDir, "~" + u + "/");
+  }
+  out += fmt::format("units:{}\n", units.empty() ? " unchanged" : units);
   std::fputs(out.c_str(), stdout);
   return ctx.report();
 }

@@ -710,6 +710,17 @@ class TestActivation(UnitsTestCase):
         self.assertFalse(os.path.exists(os.path.join(self.root, h.STATE, "journal.json")))
         self.assertEqual(h.current_number(self.tree, self.root, HOST), 1)
 
+    def test_diff_names_the_changed_units(self):
+        """`sysconf diff` compares units as the switch does: by file, drop-ins
+        and wanting targets."""
+        self.use(daemon("demo", "v1", self.log), daemon("same", "v1", self.log), daemon("gone", "v1", self.log))
+        self.switch()
+        self.use(daemon("demo", "v2", self.log), daemon("same", "v1", self.log), daemon("new", "v1", self.log))
+        self.switch()
+        r = self.sc("diff", expect=0)
+        units = [l for l in r.stdout.splitlines() if l.startswith("units:")]
+        self.assertEqual(units, ["units: ~demo.service +new.service -gone.service"], r.stdout)
+
     def test_dry_run_changes_nothing(self):
         self.use(daemon("demo", "v1", self.log), daemon("gone", "v1", self.log))
         self.switch()
