@@ -654,7 +654,7 @@ std::string Evaluation::render(const Template& tmpl, SourcePos base, std::string
         if (!text)
           fail(fmt::format("`| format` cannot write `{}`: {}", shown,
                            f.arg->is_string() ? problem : "its argument is a format's name, such as \"ini\""),
-               fsite, "the formats are ini, keyvalue, json, toml, yaml and kdl");
+               fsite, "the formats are ini, keyvalue, json, toml, yaml, kdl and sh");
         v = make::string(arena_, *text);
       } else {  // upper, lower
         if (!v->is_string())

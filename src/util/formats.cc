@@ -76,6 +76,24 @@ std::string keyvalue_value(const Value* v) {
   return out + "\"";
 }
 
+// export KEY="value" lines for a POSIX shell, as home-manager writes
+// hm-session-vars.sh: `"`, `\` and backquotes are escaped, `$` is not, so
+// that `$HOME` and `${PATH}` expand when the file is sourced.
+std::string render_sh(const Value* settings) {
+  std::string out;
+  for (auto e = settings->begin_entries(); e != settings->end_entries(); ++e) {
+    if (e->value->kind == ValueKind::Null) continue;
+    std::string value = plain(e->value, "a shell variable");
+    std::string quoted;
+    for (char c : value) {
+      if (c == '"' || c == '\\' || c == '`') quoted += '\\';
+      quoted += c;
+    }
+    out += fmt::format("export {}=\"{}\"\n", e->key, quoted);
+  }
+  return out;
+}
+
 std::string render_ini(const Value* settings) {
   // Top-level scalars first (a global section), then one [section] per table.
   std::string out;
@@ -195,6 +213,7 @@ std::optional<std::string> render_format(const std::string& format, const Value*
       return text;
     }
     if (format == "ini") return render_ini(settings);
+    if (format == "sh") return render_sh(settings);
     if (format == "kdl") {
       std::string out;
       kdl_nodes(settings, 0, out);

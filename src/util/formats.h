@@ -1,6 +1,6 @@
 // Serialisers for `format = "..."` with `settings`: json, toml and yaml by
 // toml++'s real writers (json by our own, which sorts keys), ini, keyvalue
-// and kdl (niri's language) by the small writers here.
+// kdl (niri's language) and sh (export lines) by the small writers here.
 #pragma once
 
 #include <optional>

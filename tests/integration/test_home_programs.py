@@ -178,6 +178,12 @@ GREETING="hello world"
 PATH="\\$HOME/.local/bin:\\$PATH"
 """
 
+SESSION_VARS_SH = """\
+export EDITOR="nvim"
+export GREETING="hello world"
+export PATH="$HOME/.local/bin:$PATH"
+"""
+
 WAYBAR_UNIT_HEAD = """\
 [Unit]
 Description=Highly customizable Wayland bar for Sway and Wlroots based compositors.
@@ -251,7 +257,7 @@ class TestHomePrograms(unittest.TestCase):
         self.assertEqual(self.read(home_gen, ".config/fuzzel/fuzzel.ini"), FUZZEL_INI)
         self.assertEqual(self.read(home_gen, ".config/niri/config.kdl"), NIRI_KDL)
         self.assertEqual(self.read(home_gen, ".config/environment.d/60-sysconf.conf"), SESSION_VARS)
-        self.assertEqual(self.read(home_gen, ".config/sysconf/session-vars.sh"), SESSION_VARS)
+        self.assertEqual(self.read(home_gen, ".config/sysconf/session-vars.sh"), SESSION_VARS_SH)
         # mako is told to reload its changed configuration.
         on_change = {f["path"]: f.get("onChange") for f in manifest["files"]}
         self.assertEqual(on_change[".config/mako/config"], "makoctl reload || true")
@@ -268,16 +274,17 @@ class TestHomePrograms(unittest.TestCase):
         self.assertEqual(manifest["units"][0]["wantedBy"], ["graphical-session.target"])
 
     def test_session_variables_as_their_readers_see_them(self):
-        """The shell file, sourced with `set -a`, exports the values as given
-        (`$` literal); systemd's environment.d generator, where installed,
-        reads the same values and expands `$VAR`."""
+        """The shell file, sourced, exports the values as given, with `$VAR`
+        expanded as in home-manager's hm-session-vars.sh and nothing else
+        interpreted; systemd's environment.d generator, where installed,
+        reads the same values and expands `$VAR` too."""
         home_gen, _ = self.build(HOME_ALL.replace('GREETING = "hello world"',
                                                   'GREETING = "it\'s \\"quoted\\" `x` \\\\ end"'))
         script = os.path.join(home_gen, "files", ".config/sysconf/session-vars.sh")
-        r = subprocess.run(["sh", "-c", 'set -a; . "$1"; set +a; printf "%s|%s|%s" "$EDITOR" "$GREETING" "$PATH"', "sh", script],
+        r = subprocess.run(["sh", "-c", '. "$1"; sh -c \'printf "%s|%s|%s" "$EDITOR" "$GREETING" "$PATH"\'', "sh", script],
                            capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "HOME": "/home/craig"})
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(r.stdout, 'nvim|it\'s "quoted" `x` \\ end|$HOME/.local/bin:$PATH')
+        self.assertEqual(r.stdout, 'nvim|it\'s "quoted" `x` \\ end|/home/craig/.local/bin:/usr/bin:/bin')
         generator = "/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator"
         if not os.access(generator, os.X_OK):
             self.skipTest("systemd's environment.d generator is not installed")

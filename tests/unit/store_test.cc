@@ -179,3 +179,8 @@ TEST_CASE("formats: kdl writes keys as node heads, lists as arguments or repeate
         "window-rule {\n    match app-id=\"firefox\"\n    opacity 0.9\n}\n");
   CHECK(formatted("kdl", "x = [{ a = 1 }, 2]\n") == "ERROR: the KDL node `x` mixes tables or lists with scalars");
 }
+
+TEST_CASE("formats: sh exports each key, escaping what a double-quoted string would expand except $") {
+  CHECK(formatted("sh", "PATH = \"$HOME/.local/bin:$PATH\"\nQ = 'say \"hi\" `x` \\\\'\nN = 3\n") ==
+        "export N=\"3\"\nexport PATH=\"$HOME/.local/bin:$PATH\"\nexport Q=\"say \\\"hi\\\" \\`x\\` \\\\\\\\\"\n");
+}
