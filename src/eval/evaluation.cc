@@ -553,23 +553,8 @@ std::optional<std::string> Evaluation::render_file(const Template& tmpl, FileId 
 // newlines. Null entries are left out, as the formats leave them out.
 static std::string each_line(const Value* v, const Value* pattern, const std::string& shown, SourcePos site) {
   if (!pattern->is_string()) fail("`| each` takes a string such as \"{key} = {value}\"", site);
-  auto scalar = [&](const Value* x) -> std::string {
-    switch (x->kind) {
-      case ValueKind::String: return std::string(x->str());
-      case ValueKind::Int:
-      case ValueKind::Float:
-      case ValueKind::Bool: return to_json(x);
-      case ValueKind::List: {
-        std::string joined;
-        for (auto it = x->begin_items(); it != x->end_items(); ++it) {
-          if (it != x->begin_items()) joined += ' ';
-          joined += (*it)->is_string() ? std::string((*it)->str()) : to_json(*it);
-        }
-        return joined;
-      }
-      default: return to_json(x);
-    }
-  };
+  // Tables (and lists holding them) as JSON.
+  auto scalar = [&](const Value* x) { return plain_text(x).value_or(to_json(x)); };
   auto line = [&](std::string_view key, const Value* value) {
     std::string out;
     std::string_view p = pattern->str();

@@ -45,21 +45,8 @@ std::unique_ptr<toml::node> to_toml(const Value* v) {
 
 // A scalar as it appears after `=` in ini and key=value files.
 std::string plain(const Value* v, std::string_view where) {
-  switch (v->kind) {
-    case ValueKind::String: return std::string(v->str());
-    case ValueKind::Bool: return v->boolean ? "true" : "false";
-    case ValueKind::Int:
-    case ValueKind::Float: return format_number(v);
-    case ValueKind::List: {
-      std::string out;
-      for (auto it = v->begin_items(); it != v->end_items(); ++it) {
-        if (it != v->begin_items()) out += ' ';
-        out += plain(*it, where);
-      }
-      return out;
-    }
-    default: throw Unrepresentable{fmt::format("{} cannot hold {}", where, describe_kind(v->kind))};
-  }
+  if (auto text = plain_text(v)) return *text;
+  throw Unrepresentable{fmt::format("{} cannot hold {}", where, describe_kind(v->kind))};
 }
 
 // key=value files (/etc/environment, os-release, environment.d): strings
@@ -192,6 +179,26 @@ void kdl_nodes(const Value* table, int depth, std::string& out) {
 }
 
 }  // namespace
+
+std::optional<std::string> plain_text(const Value* v) {
+  switch (v->kind) {
+    case ValueKind::String: return std::string(v->str());
+    case ValueKind::Bool: return v->boolean ? "true" : "false";
+    case ValueKind::Int:
+    case ValueKind::Float: return format_number(v);
+    case ValueKind::List: {
+      std::string out;
+      for (auto it = v->begin_items(); it != v->end_items(); ++it) {
+        auto item = plain_text(*it);
+        if (!item) return std::nullopt;
+        if (it != v->begin_items()) out += ' ';
+        out += *item;
+      }
+      return out;
+    }
+    default: return std::nullopt;
+  }
+}
 
 std::optional<std::string> render_format(const std::string& format, const Value* settings, std::string& error) {
   try {

@@ -10,6 +10,11 @@
 
 namespace sc {
 
+// A value as plain text, as it follows `=` in an ini file: a string as it
+// is, numbers and booleans as JSON writes them, a list's items separated by
+// spaces. nullopt for a table, null, or a list holding one.
+std::optional<std::string> plain_text(const Value* v);
+
 // Renders `settings` in `format`. Returns nullopt and sets `error` when the
 // value has no form in that format (a list at the top of an ini file, ...).
 std::optional<std::string> render_format(const std::string& format, const Value* settings, std::string& error);
