@@ -554,7 +554,10 @@ std::optional<std::string> Evaluation::render_file(const Template& tmpl, FileId 
 static std::string each_line(const Value* v, const Value* pattern, const std::string& shown, SourcePos site) {
   if (!pattern->is_string()) fail("`| each` takes a string such as \"{key} = {value}\"", site);
   // Tables (and lists holding them) as JSON.
-  auto scalar = [&](const Value* x) { return plain_text(x).value_or(to_json(x)); };
+  auto scalar = [&](const Value* x) {
+    if (auto text = plain_text(x)) return *text;
+    return to_json(x);
+  };
   auto line = [&](std::string_view key, const Value* value) {
     std::string out;
     std::string_view p = pattern->str();
