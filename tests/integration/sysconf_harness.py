@@ -11,6 +11,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 import textwrap
 import time
@@ -32,6 +33,17 @@ _binary = None
 def set_binary(path):
     global _binary
     _binary = os.path.abspath(path)
+
+
+def set_binary_from_args(args, usage):
+    """Takes the sysconf binary from the front of `args` (a test script's
+    arguments), else from $SYSCONF; exits with `usage` when neither is given."""
+    if args and not args[0].startswith("-"):
+        set_binary(args.pop(0))
+    elif os.environ.get("SYSCONF"):
+        set_binary(os.environ["SYSCONF"])
+    else:
+        sys.exit(usage)
 
 
 def binary():

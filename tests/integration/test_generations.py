@@ -1234,12 +1234,7 @@ class TestPackages(SysconfTestCase):
 
 def main():
     args = sys.argv[1:]
-    if args and not args[0].startswith("-"):
-        h.set_binary(args.pop(0))
-    elif os.environ.get("SYSCONF"):
-        h.set_binary(os.environ["SYSCONF"])
-    else:
-        sys.exit("usage: test_generations.py SYSCONF_BINARY [unittest options]  (or set SYSCONF)")
+    h.set_binary_from_args(args, "usage: test_generations.py SYSCONF_BINARY [unittest options]  (or set SYSCONF)")
     if os.geteuid() != 0:
         sys.exit("these tests need root (they chown files as another user's and run hooks with --root)")
     unittest.main(argv=[sys.argv[0]] + args, verbosity=2)

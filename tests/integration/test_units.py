@@ -1083,12 +1083,7 @@ class TestUserManagerReach(UserUnitsTestCase):
 def main():
     global _unit_state
     args = sys.argv[1:]
-    if args and not args[0].startswith("-"):
-        h.set_binary(args.pop(0))
-    elif os.environ.get("SYSCONF"):
-        h.set_binary(os.environ["SYSCONF"])
-    else:
-        sys.exit("usage: test_units.py SYSCONF_BINARY [UNIT_STATE_BINARY] [unittest options]  (or set SYSCONF)")
+    h.set_binary_from_args(args, "usage: test_units.py SYSCONF_BINARY [UNIT_STATE_BINARY] [unittest options]  (or set SYSCONF)")
     if args and os.path.isfile(args[0]):
         _unit_state = os.path.abspath(args.pop(0))
     elif os.environ.get("SYSCONF_UNIT_STATE"):

@@ -774,12 +774,7 @@ class TestCheckers(CheckerTests, unittest.TestCase):
 def main():
     global CONFIG, UPDATE_GOLDEN
     args = sys.argv[1:]
-    if args and not args[0].startswith("-"):
-        h.set_binary(args.pop(0))
-    elif os.environ.get("SYSCONF"):
-        h.set_binary(os.environ["SYSCONF"])
-    else:
-        sys.exit("usage: test_vivobook.py SYSCONF_BINARY [--config DIR] [--update] [unittest options]")
+    h.set_binary_from_args(args, "usage: test_vivobook.py SYSCONF_BINARY [--config DIR] [--update] [unittest options]")
     if "--config" in args:
         i = args.index("--config")
         CONFIG = os.path.abspath(args[i + 1])
