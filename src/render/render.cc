@@ -11,10 +11,10 @@
 
 #include "load/template.h"
 #include "render/fields.h"
-#include "util/formats.h"
 #include "render/units.h"
 #include "render/users.h"
 #include "store/store.h"
+#include "util/formats.h"
 #include "util/hash.h"
 #include "util/text.h"
 
