@@ -10,6 +10,7 @@
 #include "activate/backups.h"
 #include "activate/command.h"
 #include "activate/home.h"
+#include "activate/hostname.h"
 #include "activate/journal.h"
 #include "activate/packages.h"
 #include "store/generation.h"
@@ -52,12 +53,14 @@ class Activator {
     journal_.units.reload = plan.units.plan.reload;
     journal_.units.restart = plan.units.plan.restart;
     journal_.units.start = plan.units.plan.start;
+    journal_.units.start_if_wanted = plan.units.plan.start_if_wanted;
     phase("start");
     units(stop_units, plan);
     phase("stop");
     install_packages(plan);
     phase("packages");
     link_etc(plan);
+    set_hostname();
     phase("etc");
     run_hooks(plan);
     install_deferred();
@@ -157,8 +160,15 @@ class Activator {
               break;
             }
             Fd dir = open_dir_beneath(root_.fd(), parent, false);
-            unlink_at(dir.get(), name);
             auto backup = backups.find(step.path);
+            if (backup != backups.end() && backup->second.empty()) {
+              // Adopted: it was there before sysconf, and stays.
+              say(fmt::format("{}: no longer managed; left as it was before sysconf", step.path));
+              backups.erase(backup);
+              backups_changed = true;
+              break;
+            }
+            unlink_at(dir.get(), name);
             if (backup != backups.end()) {
               if (rename_noreplace(dir.get(), backup->second, name)) say(fmt::format("{}: put back from {}", step.path, backup->second));
               backups.erase(backup);
@@ -175,9 +185,15 @@ class Activator {
             if (step.replaces_old && st.type == FileStat::Type::Dir && remove_empty_dirs(dir.get(), name))
               st = stat_at(dir.get(), name);
             bool ours = st.type == FileStat::Type::Missing || is_as_activated(root_.fd(), rel, *step.entry, false, "") ||
-                        (step.old && is_as_activated(root_.fd(), rel, *step.old, false, ""));
+                        (step.old && is_as_activated(root_.fd(), rel, *step.old, false, "")) ||
+                        reaches_same_file(root_, *step.entry) || (step.old && reaches_same_file(root_, *step.old));
+            if (step.adopt && !backups.count(step.path)) {
+              backups[step.path] = "";
+              backups_changed = true;
+              write_backups(root_, backups);
+            }
             if (!ours) {
-              std::string backup = move_aside(dir.get(), name);
+              std::string backup = move_aside(dir.get(), name, backup_name(step.path));
               backups[step.path] = backup;
               backups_changed = true;
               write_backups(root_, backups);
@@ -194,6 +210,15 @@ class Activator {
       }
     }
     if (backups_changed) write_backups(root_, backups);
+  }
+
+  void set_hostname() {
+    std::string message = apply_hostname(root_, *to_.manifest);
+    if (message.rfind("error: ", 0) == 0) {
+      failed(message.substr(7));
+    } else if (!message.empty()) {
+      say(message);
+    }
   }
 
   // Writes one entry. Returns false, writing nothing, when a copy's owner

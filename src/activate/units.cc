@@ -139,6 +139,14 @@ UnitSteps plan_system_units(const Root& root, const Manifest* from, const Manife
   }
   steps.manager = true;
   steps.plan = plan_units(old_units, new_units, active);
+  // A package's unit (a link to it, an alias, or only sysconf's drop-ins)
+  // that the manager cannot find yet: its package comes in this switch.
+  for (const auto& [name, unit] : new_units.units) {
+    const ManifestFile* file = to.file(kSystemUnitDir + name);
+    bool from_package = !file || file->type == "symlink";
+    if (from_package && !active.count(name) && manager->status(name).load_state == "not-found")
+      steps.plan.start_if_wanted.push_back(name);
+  }
   if (resume) merge_resumed(steps.plan, resume->units);
   return steps;
 }
@@ -147,6 +155,7 @@ void merge_resumed(UnitPlan& plan, const UnitPlan& resumed) {
   merge(plan.reload, resumed.reload);
   merge(plan.restart, resumed.restart);
   merge(plan.start, resumed.start);
+  merge(plan.start_if_wanted, resumed.start_if_wanted);
 }
 
 void run_stop_step(SystemdManager& manager, const UnitPlan& plan, const std::string& label, UnitJobsReport& report) {
@@ -173,6 +182,22 @@ void run_start_steps(SystemdManager& manager, const UnitPlan& plan, const std::v
   std::sort(start.begin(), start.end());
   start.erase(std::unique(start.begin(), start.end()), start.end());
   run_step(manager, "StartUnit", "starting", start, label, report);
+  // Units that exist only now that their package is installed (greetd
+  // behind display-manager.service): started if an active unit pulls them
+  // in, as the boot would have.
+  std::vector<std::string> arrived;
+  for (const std::string& unit : plan.start_if_wanted) {
+    UnitStatus s = manager.status(unit);
+    if (s.load_state != "loaded" || (s.active_state != "inactive" && s.active_state != "failed")) continue;
+    for (const std::string& by : s.wanted_by) {
+      std::string state = manager.status(by).active_state;
+      if (state == "active" || state == "activating") {
+        arrived.push_back(unit);
+        break;
+      }
+    }
+  }
+  run_step(manager, "StartUnit", "starting (now installed)", arrived, label, report);
   report_failed_units(manager, all, label, report);
 }
 

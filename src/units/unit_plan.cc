@@ -192,6 +192,7 @@ std::string describe_unit_plan(const UnitPlan& plan, const std::string& scope_la
   line("reload", plan.reload);
   line("restart", plan.restart);
   line("start", plan.start);
+  line("start, if their package provides them and an active unit wants them,", plan.start_if_wanted);
   return out;
 }
 

@@ -112,6 +112,8 @@ def ini(**sections):
 def expected_etc(n):
     common = {
         "locale.conf": ("link", b"LANG=en_US.UTF-8\n"),
+        "default/locale": ("link", b"LANG=en_US.UTF-8\n"),
+        "locale.gen": ("link", None),
         "vconsole.conf": ("link", b"KEYMAP=us\n"),
         "sysusers.d/sysconf.conf": ("link", None),
         "tmpfiles.d/sysconf-homes.conf": ("link", None),
