@@ -10,6 +10,7 @@
 #include "activate/backups.h"
 #include "activate/command.h"
 #include "activate/home.h"
+#include "activate/hook_record.h"
 #include "activate/hostname.h"
 #include "activate/journal.h"
 #include "activate/packages.h"
@@ -261,20 +262,35 @@ class Activator {
     deferred_.clear();
   }
 
+  // Each success is recorded at once, so that a crash after it does not run
+  // the hook again; a failure drops the hook's record, so that the next
+  // activation runs it again.
   void run_hooks(const Plan& plan) {
+    HookRecord record = read_hook_record(root_);
+    HookRecord written = record;
+    std::set<std::string> hooks;
     for (const HookStep& hook : plan.hooks) {
+      hooks.insert(hook.name);
       if (!hook.run) continue;
       if (!hook.runnable) {
         say(fmt::format("hook {}: not run under --root", hook.name));
         continue;
       }
-      CommandResult r = run_command(hook.command);
-      if (r.status != 0) {
-        failed(fmt::format("hook {} failed (exit {}): {}", hook.name, r.status, r.output));
-      } else {
+      CommandResult r = run_system_command(hook.command);
+      if (r.status == 0) {
+        record[hook.name] = hook.inputs_hash;
         say(fmt::format("hook {}: ran {}", hook.name, fmt::join(hook.command, " ")));
+      } else {
+        record.erase(hook.name);
+        std::string output = r.output.substr(0, r.output.find_last_not_of(" \n") + 1);
+        failed(fmt::format("hook {} failed{} and runs again at the next switch{}", hook.name,
+                           r.status < 0 ? "" : fmt::format(" (exit {})", r.status), output.empty() ? "" : ": " + output));
       }
+      if (record != written) write_hook_record(root_, written = record);
     }
+    // A hook the generation dropped is forgotten: if it comes back, it runs.
+    std::erase_if(record, [&](const auto& entry) { return !hooks.count(entry.first); });
+    if (record != written) write_hook_record(root_, record);
   }
 
   void activate_homes(const Plan& plan) {
@@ -342,7 +358,14 @@ std::optional<std::string> current_generation(const Root& root) {
 bool plan_activation(const Root& root, const std::optional<ActivationTarget>& from, const ActivationTarget& to,
                      const ActivationOptions& options, Diagnostics& diags, ActivationReport& report, Plan& plan) {
   size_t errors_before = diags.error_count();
-  plan = make_plan(root, from ? from->manifest : nullptr, *to.manifest, PlanOptions{options.no_backup}, diags);
+  PlanOptions plan_options{options.no_backup, {}};
+  try {
+    plan_options.hooks_succeeded = read_hook_record(root);
+  } catch (const FsError& e) {
+    diags.error(fmt::format("cannot tell which hooks have run: {}", e.what()), SourcePos{});
+    return false;
+  }
+  plan = make_plan(root, from ? from->manifest : nullptr, *to.manifest, plan_options, diags);
   try {
     plan.units = plan_system_units(root, from ? from->manifest : nullptr, *to.manifest, options.unbuilt, options.resume);
     if (options.resume) plan.home_units_resume = options.resume->home_units;

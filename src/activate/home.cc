@@ -1,6 +1,7 @@
 #include "activate/home.h"
 
 #include "activate/units.h"
+#include "activate/user_env.h"
 #include "units/systemd_bus.h"
 #include "util/fault.h"
 
@@ -39,7 +40,68 @@ class Reporter {
   int fd_;
 };
 
-void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run_on_change, Reporter& report) {
+// Who the child becomes: computed by root before the fork.
+struct AsUser {
+  std::vector<gid_t> groups;     // the supplementary groups, the primary one first
+  std::vector<std::string> env;  // the user's environment, for onChange
+};
+
+// Runs a file's onChange with /bin/sh, in the home, as the user this process
+// now is, in the user's environment; each line it prints is reported as
+// "user: line". Returns why it failed, empty when it succeeded.
+std::string run_on_change_command(int home, const std::string& command, const AsUser& as, const std::string& user,
+                                   Reporter& report) {
+  // Everything the new process needs is made before the fork.
+  std::vector<char*> envp;
+  for (const std::string& e : as.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) return fmt::format("cannot run it: {}", std::strerror(errno));
+  pid_t pid = fork();
+  if (pid < 0) {
+    int err = errno;
+    close(pipefd[0]);
+    close(pipefd[1]);
+    return fmt::format("cannot run it: {}", std::strerror(err));
+  }
+  if (pid == 0) {
+    // Only async-signal-safe calls from here to exec.
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(pipefd[1], 1) < 0 || dup2(pipefd[1], 2) < 0) _exit(126);
+    static const char kNoHome[] = "cannot enter the home\n";
+    if (fchdir(home) != 0) {
+      (void)!write(2, kNoHome, sizeof kNoHome - 1);
+      _exit(126);
+    }
+    execve("/bin/sh", const_cast<char* const*>(argv), envp.data());
+    static const char kNoShell[] = "cannot run /bin/sh\n";
+    (void)!write(2, kNoShell, sizeof kNoShell - 1);
+    _exit(127);
+  }
+  close(pipefd[1]);
+  std::string pending;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(pipefd[0], buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR)) {
+    if (n < 0) continue;
+    pending.append(buffer, static_cast<size_t>(n));
+    for (size_t newline; (newline = pending.find('\n')) != std::string::npos; pending.erase(0, newline + 1))
+      report.line('M', fmt::format("{}: {}", user, pending.substr(0, newline)));
+  }
+  if (!pending.empty()) report.line('M', fmt::format("{}: {}", user, pending));
+  close(pipefd[0]);
+  int status = 0;
+  pid_t waited;
+  while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+  }
+  if (waited < 0) return fmt::format("cannot wait for it: {}", std::strerror(errno));
+  if (WIFEXITED(status)) return WEXITSTATUS(status) == 0 ? "" : fmt::format("exit {}", WEXITSTATUS(status));
+  return fmt::format("killed by signal {}", WTERMSIG(status));
+}
+
+void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run_on_change, const AsUser& as,
+           Reporter& report) {
   for (const FileStep& step : plan.steps) {
     auto [parent, name] = split_parent(step.path);
     std::string key = fmt::format("~{}/{}", plan.user, step.path);
@@ -83,16 +145,8 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
           bool changed = !step.old || step.old->object != e.object || step.old->target != e.target;
           if (changed && !e.on_change.empty()) {
             if (run_on_change) {
-              pid_t pid = fork();
-              if (pid == 0) {
-                fchdir(home);
-                execl("/bin/sh", "sh", "-c", e.on_change.c_str(), static_cast<char*>(nullptr));
-                _exit(127);
-              }
-              int status = 0;
-              waitpid(pid, &status, 0);
-              if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                report.line('E', fmt::format("~{}/{}: onChange failed", plan.user, step.path));
+              std::string error = run_on_change_command(home, e.on_change, as, plan.user, report);
+              if (!error.empty()) report.line('E', fmt::format("~{}/{}: onChange failed: {}", plan.user, step.path, error));
             } else {
               report.line('M', fmt::format("~{}/{}: onChange not run under --root", plan.user, step.path));
             }
@@ -140,10 +194,11 @@ UnitPlan decode_lists(const std::string& text) {
 // `out`: the report to the parent; `ack`: the parent's answer that it
 // recorded the unit lists in the journal (one byte).
 [[noreturn]] void child(int home, const HomePlan& plan, const Account& account, const BackupRecord& backups,
-                        bool run_on_change, const HomeUnits& units, int out, int ack) {
+                        bool run_on_change, const HomeUnits& units, const AsUser& as, int out, int ack) {
   Reporter report(out);
   if (account.uid != 0) {
-    if (setgroups(0, nullptr) != 0 || setresgid(account.gid, account.gid, account.gid) != 0 ||
+    // The groups first, while root may still set them; then the gid, then the uid.
+    if (setgroups(as.groups.size(), as.groups.data()) != 0 || setresgid(account.gid, account.gid, account.gid) != 0 ||
         setresuid(account.uid, account.uid, account.uid) != 0) {
       report.line('E', fmt::format("cannot become user {}: {}", plan.user, std::strerror(errno)));
       _exit(1);
@@ -186,7 +241,7 @@ UnitPlan decode_lists(const std::string& text) {
       (void)!read(ack, &recorded, 1);
     }
   }
-  apply(home, plan, backups, run_on_change, report);
+  apply(home, plan, backups, run_on_change, as, report);
   if (manager) {
     UnitJobsReport r;
     run_start_steps(*manager, unit_plan, units.all, label, r);
@@ -215,6 +270,7 @@ HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account&
     outcome.errors.push_back(fmt::format("the home {} is not owned by {}; nothing written there", plan.home, plan.user));
     return outcome;
   }
+  AsUser as{groups_of(root, plan.user, account.gid), user_environment(root, plan.user, account)};
   int pipefd[2], ackfd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) {
     outcome.errors.push_back(fmt::format("cannot start the activation of {}'s home: {}", plan.user, std::strerror(errno)));
@@ -228,10 +284,15 @@ HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account&
   }
   std::fflush(nullptr);
   pid_t pid = fork();
+  if (pid < 0) {
+    outcome.errors.push_back(fmt::format("cannot start the activation of {}'s home: {}", plan.user, std::strerror(errno)));
+    for (int fd : {pipefd[0], pipefd[1], ackfd[0], ackfd[1]}) close(fd);
+    return outcome;
+  }
   if (pid == 0) {
     close(pipefd[0]);
     close(ackfd[1]);
-    child(home.get(), plan, account, backups, run_on_change, units, pipefd[1], ackfd[0]);
+    child(home.get(), plan, account, backups, run_on_change, units, as, pipefd[1], ackfd[0]);
   }
   close(pipefd[1]);
   close(ackfd[0]);
@@ -271,8 +332,11 @@ HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account&
   close(pipefd[0]);
   close(ackfd[1]);
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  pid_t waited;
+  while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
   }
+  if (waited < 0)
+    outcome.errors.push_back(fmt::format("cannot wait for the activation of {}'s home: {}", plan.user, std::strerror(errno)));
   for (const std::string& line : lines) {
     if (line.size() < 2) continue;
     std::string body = line.substr(2);
@@ -287,7 +351,7 @@ HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account&
       case 'R': outcome.restored.push_back(body); break;
     }
   }
-  if (WIFSIGNALED(status)) outcome.errors.push_back(fmt::format("the activation of {}'s home was killed", plan.user));
+  if (waited >= 0 && WIFSIGNALED(status)) outcome.errors.push_back(fmt::format("the activation of {}'s home was killed", plan.user));
   return outcome;
 }
 

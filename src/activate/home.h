@@ -1,5 +1,5 @@
 // Activating one user's home: run as that user, in a child process that has
-// dropped root (setresuid/setresgid), walking below the home with
+// dropped root (setgroups/setresgid/setresuid), walking below the home with
 // O_NOFOLLOW on every component. A symlink the user planted can at most
 // redirect a write to where the user could write anyway (HAZARDS.md 1-4, 10, 11).
 #pragma once
@@ -36,6 +36,9 @@ struct HomeUnits {
   std::function<void(const UnitPlan&)> record;
 };
 
+// The child becomes the user with the user's supplementary groups (from the
+// root's /etc/group); a file's onChange runs with the user's environment
+// (user_env.h), its output reported line by line as "user: line".
 // REQUIRES: the user's home profile already points at the new home generation.
 HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account& account, const BackupRecord& backups,
                           bool run_on_change, const HomeUnits& units);

@@ -297,17 +297,17 @@ class Planner {
     }
   }
 
-  std::vector<HookStep> hooks(const Manifest* from, const Manifest& to) {
+  // A hook runs until it has succeeded on its current inputs, whatever the
+  // generation before had: one that failed or never ran is tried again.
+  std::vector<HookStep> hooks(const Manifest& to) {
     std::vector<HookStep> out;
     for (const ManifestHook& h : to.hooks) {
       HookStep step;
       step.name = h.name;
-      const ManifestHook* old = nullptr;
-      if (from)
-        for (const ManifestHook& o : from->hooks)
-          if (o.name == h.name) old = &o;
-      step.run = !old || old->inputs_hash != h.inputs_hash;
+      auto done = options_.hooks_succeeded.find(h.name);
+      step.run = done == options_.hooks_succeeded.end() || done->second != h.inputs_hash;
       step.command = h.command;
+      step.inputs_hash = h.inputs_hash;
       if (!root_.is_live()) {
         step.runnable = h.root_flag.has_value();
         if (step.runnable) step.command.push_back(*h.root_flag + "=" + root_.path());
@@ -351,7 +351,7 @@ class Planner {
       if (!old_packages.count(p)) plan.install.push_back(p);
     for (const std::string& p : old_packages)
       if (!new_packages.count(p)) plan.remove.push_back(p);
-    plan.hooks = hooks(from, to);
+    plan.hooks = hooks(to);
     return plan;
   }
 

@@ -54,9 +54,10 @@ struct HomePlan {
 
 struct HookStep {
   std::string name;
-  bool run = false;       // its inputs changed
+  bool run = false;       // it has not yet succeeded on its current inputs
   bool runnable = true;   // false: it cannot run under this root
   std::vector<std::string> command;  // as it will run (with the root flag)
+  std::string inputs_hash;           // recorded when it succeeds
 };
 
 // The system manager's part of the plan (DESIGN.md section 7).
@@ -87,6 +88,9 @@ struct Plan {
 
 struct PlanOptions {
   bool no_backup = false;
+  // Each hook's inputs hash at its last success (activate/hook_record.h):
+  // a hook runs unless it is there with its current hash.
+  std::map<std::string, std::string> hooks_succeeded;
 };
 
 // Decides the plan. Problems that must stop the switch before it changes

@@ -11,6 +11,7 @@ import json
 import os
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -112,6 +113,52 @@ class TestRendering(unittest.TestCase):
         self.switch(env={"SYSCONF_TEST_RUN_ON_CHANGE": "1"})
         with open(log) as f:
             self.assertEqual(f.read(), "changed\nchanged\n")
+
+    def test_on_change_runs_in_the_users_session(self):
+        """Issue 11, item 6: onChange ran with root's HOME and nothing of the
+        user's session, so `makoctl reload` could never reach it. It runs with
+        the user's own environment and groups, and its output is told as
+        "craig: <line>"."""
+        host = HOST.replace('users.users.craig = { isNormalUser = true, description = "Craig" }',
+                            'users.users.craig = { isNormalUser = true, description = "Craig", extraGroups = ["media"] }\n'
+                            'users.groups.media = {}')
+        h.set_host_module(self.tree, "t", host)
+        self.switch()  # the accounts exist from here on
+        uid, gid = h.passwd_ids(self.root, "craig")
+        media = h.group_id(self.root, "media")
+        with open(os.path.join(self.root, "etc/passwd")) as f:
+            shell = [l.rstrip("\n").split(":")[6] for l in f if l.startswith("craig:")][0]
+        # The user's session, as pam_systemd makes it: the runtime directory and the bus.
+        runtime = os.path.join(self.root, "run/user", str(uid))
+        os.makedirs(runtime)
+        os.chown(runtime, uid, gid)
+        bus = socket.socket(socket.AF_UNIX)
+        self.addCleanup(bus.close)
+        bus.bind(os.path.join(runtime, "bus"))
+
+        h.set_home_module(self.tree, HOME + 'home.file.".probe" = { text = "1\\n", onChange = '
+                          '"env | sort; echo groups=$(id -G); echo to stderr >&2" }\n')
+        r = self.switch(env={"SYSCONF_TEST_RUN_ON_CHANGE": "1", "SYSCONF_TEST_CANARY": "root's environment"})
+        told = [l[len("craig: "):] for l in r.stdout.splitlines() if l.startswith("craig: ")]
+        env = dict(l.split("=", 1) for l in told if "=" in l and not l.startswith("groups="))
+        for own in ("SHLVL", "_", "OLDPWD"):  # what bash as /bin/sh sets itself
+            env.pop(own, None)
+        home = os.path.join(self.root, "home/craig")
+        self.assertEqual(env, {
+            "HOME": home,
+            "USER": "craig",
+            "LOGNAME": "craig",
+            "SHELL": shell,
+            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "XDG_RUNTIME_DIR": runtime,
+            "DBUS_SESSION_BUS_ADDRESS": "unix:path=" + os.path.join(runtime, "bus"),
+            "PWD": home,  # the shell's own
+        }, "onChange's environment is the user's and nothing of root's" + h.describe(r))
+        groups = [l for l in told if l.startswith("groups=")]
+        self.assertEqual(len(groups), 1, h.describe(r))
+        self.assertEqual(sorted(int(g) for g in groups[0][len("groups="):].split()), sorted({gid, media}),
+                         "the user's supplementary groups")
+        self.assertIn("to stderr", told, "stderr is told too")
 
     def test_root_the_user_cannot_traverse(self):
         """A root of mode 0700 (mktemp -d, a mounted system): the home is
