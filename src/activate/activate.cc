@@ -99,15 +99,16 @@ class Activator {
     for (const std::string& p : to_.manifest->packages)
       if (!backend->installed(p)) missing.push_back(p);
     if (missing.empty()) return;
-    std::string error = backend->install(missing);
-    if (!error.empty()) {
-      failed(error);
-      return;
-    }
+    // One package that cannot be installed fails alone: the others are
+    // installed, recorded and reported, and the next switch retries it.
+    PackageInstall outcome = install_available(*backend, missing);
+    for (auto& note : outcome.notes) say(note);
+    for (auto& failure : outcome.failures) failed(failure);
+    if (outcome.installed.empty()) return;
     auto ours = read_installed_by_sysconf(root_);
-    ours.insert(ours.end(), missing.begin(), missing.end());
+    ours.insert(ours.end(), outcome.installed.begin(), outcome.installed.end());
     write_installed_by_sysconf(root_, ours);
-    say(fmt::format("installed with {}: {}", backend->name(), fmt::join(missing, " ")));
+    say(fmt::format("installed with {}: {}", backend->name(), fmt::join(outcome.installed, " ")));
   }
 
   void remove_packages(const Plan& plan) {
@@ -121,9 +122,8 @@ class Activator {
     std::vector<std::string> drop, keep;
     for (const std::string& p : ours) (wanted.count(p) ? keep : drop).push_back(p);
     if (drop.empty()) return;
-    std::string error = backend->remove(drop);
-    if (!error.empty()) {
-      failed(error);
+    if (auto error = backend->remove(drop)) {
+      failed(*error);
       return;
     }
     write_installed_by_sysconf(root_, keep);
