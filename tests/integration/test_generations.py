@@ -1115,11 +1115,11 @@ class TestFilesystem(SysconfTestCase):
         self.sc(root, "switch", prefix=self.prefix, expect=0)
         # Fill it, leaving ~256 KiB.
         filler = os.path.join(self.view, "filler")
-        with open(filler, "wb") as f:
+        # Unbuffered: a buffered file would raise ENOSPC again when closed.
+        with open(filler, "wb", buffering=0) as f:
             try:
                 while True:
                     f.write(b"\0" * 65536)
-                    f.flush()
             except OSError:
                 pass
         os.truncate(filler, max(0, os.path.getsize(filler) - 256 * 1024))
@@ -1179,6 +1179,10 @@ class TestFilesystem(SysconfTestCase):
 # 8. Packages
 
 
+# C.UTF-8 needs no locales package, which would otherwise join every list.
+PACKAGES_HEAD = HOST_HEAD + 'i18n.defaultLocale = "C.UTF-8"\n'
+
+
 class TestPackages(SysconfTestCase):
 
     def test_install_remove_only_ours(self):
@@ -1186,9 +1190,9 @@ class TestPackages(SysconfTestCase):
         backend, state, log = h.make_fake_backend(os.path.join(self.tmp, "pkg"), preinstalled=["vim", "htop"])
         env = {"SYSCONF_TEST_PACKAGE_BACKEND": backend}
         gens = {
-            1: (HOST_HEAD + 'environment.systemPackages = ["git", "vim"]\n',
+            1: (PACKAGES_HEAD + 'environment.systemPackages = ["git", "vim"]\n',
                 '[config]\nhome.packages = ["ripgrep"]\n'),
-            2: (HOST_HEAD + 'environment.systemPackages = ["curl"]\n', '[config]\nhome.packages = []\n'),
+            2: (PACKAGES_HEAD + 'environment.systemPackages = ["curl"]\n', '[config]\nhome.packages = []\n'),
         }
         def ours():
             with open(os.path.join(root, h.STATE, "packages.json")) as f:
@@ -1244,7 +1248,7 @@ class TestPackages(SysconfTestCase):
         directory = os.path.join(self.tmp, "pkg")
         backend, state, log = h.make_fake_backend(directory, unavailable=["niri"])
         env = {"SYSCONF_TEST_PACKAGE_BACKEND": backend}
-        gens = {1: (HOST_HEAD + 'environment.systemPackages = ["git", "niri", "curl"]\n',
+        gens = {1: (PACKAGES_HEAD + 'environment.systemPackages = ["git", "niri", "curl"]\n',
                     '[config]\nhome.packages = ["ripgrep"]\n')}
         self.use(1, gens)
         r = self.sc(root, "switch", env=env, expect=3)
@@ -1281,7 +1285,7 @@ class TestPackages(SysconfTestCase):
         backend, state, log = h.make_fake_backend(os.path.join(self.tmp, "pkg"), preinstalled=["vim"],
                                                   broken=["badpkg"])
         env = {"SYSCONF_TEST_PACKAGE_BACKEND": backend}
-        gens = {1: (HOST_HEAD + 'environment.systemPackages = ["git", "badpkg", "curl", "vim"]\n', "[config]\n")}
+        gens = {1: (PACKAGES_HEAD + 'environment.systemPackages = ["git", "badpkg", "curl", "vim"]\n', "[config]\n")}
         self.use(1, gens)
         r = self.sc(root, "switch", env=env, expect=3)
         self.assertEqual(sorted(h.read_lines(state)), ["curl", "git", "vim"], h.describe(r))
