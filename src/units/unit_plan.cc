@@ -42,7 +42,12 @@ class Planner {
       }
       const UnitSections& new_file = now->second;
       if (suffix_of(unit) == "target") {
-        restart_target(unit, new_file);
+        // NixOS starts every active target again at each switch (and hides
+        // them from its output); sysconf, sharing /etc/systemd/system with
+        // the distribution, starts only targets whose own file changed or
+        // that gained links (below), so that a switch that changes nothing
+        // touches nothing.
+        if (compare_units(old_file, new_file) != UnitChange::Equal) restart_target(unit, new_file);
         continue;
       }
       switch (compare_units(old_file, new_file)) {

@@ -264,7 +264,7 @@ class TestExampleServer(MachineTest):
         self.assertEqual(self.machine.run(["sysctl", "-n", "net.core.somaxconn"]).stdout.strip(), "1024")
         # Container limit: /proc/sys/vm is read-only in nspawn, so
         # vm.swappiness = 1 cannot take; it is in the file systemd-sysctl reads.
-        self.assertIn("vm.swappiness = 1", self.machine.read("/etc/sysctl.d/60-sysconf.conf"))
+        self.assertIn("vm.swappiness=1", self.machine.read("/etc/sysctl.d/60-sysconf.conf"))
         self.assertTrue(self.machine.exists("/srv/backup"), "the tmpfiles hook did not run")
         self.assertEqual(self.machine.run(["id", "-u", "admin"]).stdout.strip(), "1000")
         # Fault 8: a configured locale exists, and every file Debian reads names the same.
