@@ -114,6 +114,29 @@ UnitSet generation_units(const Root& root, const std::vector<ManifestFile>& file
   return set;
 }
 
+namespace {
+
+// The units of `generation` that a package provides: its aliases and links
+// to a package's unit, and units known only by sysconf's drop-ins. A
+// manager that cannot find one yet will once this switch's packages are in.
+std::vector<std::string> package_units(const Manifest& generation) {
+  std::set<std::string> names;
+  const std::string dir = kSystemUnitDir;
+  for (const ManifestFile& f : generation.files) {
+    if (f.path.compare(0, dir.size(), dir) != 0) continue;
+    std::string rel = f.path.substr(dir.size());
+    size_t slash = rel.find('/');
+    std::string leaf = slash == std::string::npos ? rel : rel.substr(slash + 1);
+    bool into_package = f.type == "symlink" && f.target.front() == '/' && f.target != "/dev/null";
+    if (into_package && leaf.find('/') == std::string::npos) names.insert(leaf);
+  }
+  for (const ManifestUnit& u : units_among(generation.files, dir))
+    if (!u.file) names.insert(u.name);
+  return {names.begin(), names.end()};
+}
+
+}  // namespace
+
 UnitSteps plan_system_units(const Root& root, const Manifest* from, const Manifest& to, const ReadObject& unbuilt,
                             const Journal* resume) {
   UnitSteps steps;
@@ -139,14 +162,8 @@ UnitSteps plan_system_units(const Root& root, const Manifest* from, const Manife
   }
   steps.manager = true;
   steps.plan = plan_units(old_units, new_units, active);
-  // A package's unit (a link to it, an alias, or only sysconf's drop-ins)
-  // that the manager cannot find yet: its package comes in this switch.
-  for (const auto& [name, unit] : new_units.units) {
-    const ManifestFile* file = to.file(kSystemUnitDir + name);
-    bool from_package = !file || file->type == "symlink";
-    if (from_package && !active.count(name) && manager->status(name).load_state == "not-found")
-      steps.plan.start_if_wanted.push_back(name);
-  }
+  for (const std::string& name : package_units(to))
+    if (!active.count(name) && manager->status(name).load_state == "not-found") steps.plan.start_if_wanted.push_back(name);
   if (resume) merge_resumed(steps.plan, resume->units);
   return steps;
 }

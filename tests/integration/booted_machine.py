@@ -85,10 +85,7 @@ class Rootfs:
             'if chroot "$1" apt-cache policy "$p" 2>/dev/null | grep -q "Candidate: [^(]"; then want="$want $p"; fi; done; '
             'if [ -n "$want" ]; then chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q '
             '--download-only -o APT::Install-Recommends=true $want; fi; '
-            'echo debian > "$1/etc/hostname"; rm -f "$1/etc/machine-id"; touch "$1/etc/machine-id"; '
-            # Packages' maintainer scripts start no service (exit 101: "action
-            # forbidden"), so every unit that runs was started by sysconf.
-            'printf "#!/bin/sh\\nexit 101\\n" > "$1/usr/sbin/policy-rc.d"; chmod 755 "$1/usr/sbin/policy-rc.d"'
+            'echo debian > "$1/etc/hostname"; rm -f "$1/etc/machine-id"; touch "$1/etc/machine-id"'
         )
         return ["mmdebstrap", "--variant=minbase", "--skip=cleanup/apt", f"--components={COMPONENTS.replace(',', ' ')}",
                 "--include=" + ",".join(BASE_PACKAGES), f"--customize-hook={fetch}", SUITE, tree, MIRROR]
