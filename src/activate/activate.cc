@@ -24,6 +24,7 @@ namespace sc {
 namespace {
 
 constexpr const char* kCurrentSystem = "/run/sysconf/current-system";
+constexpr int kSteps = 8;  // of run(), for the progress line
 
 class Activator {
  public:
@@ -39,8 +40,8 @@ class Activator {
 
   void say(std::string message) { report_.say(std::move(message)); }
   void failed(std::string message) { report_.fail(std::move(message)); }
-  // The step of the run being worked on, for the progress line.
-  void step(int n, const std::string& what) { report_.enter(fmt::format("[{}/8] {}", n, what)); }
+  // The step of the run being worked on, for the progress line: "[3/8] linking /etc".
+  void step(int n, const std::string& what) { report_.enter(fmt::format("[{}/{}] {}", n, kSteps, what)); }
 
   void run(const Plan& plan) {
     number_ = to_.profile_number;
@@ -266,7 +267,7 @@ class Activator {
         say(fmt::format("hook {}: not run under --root", hook.name));
         continue;
       }
-      report_.enter(fmt::format("[4/8] running hook {}", hook.name));
+      step(4, "running hook " + hook.name);
       CommandResult r = run_system_command(hook.command);
       if (r.status == 0) {
         record[hook.name] = hook.inputs_hash;
@@ -294,7 +295,7 @@ class Activator {
                            root_.is_live() ? "" : root_.path()));
         continue;
       }
-      report_.enter(fmt::format("[6/8] activating the home of {}", home.user));
+      step(6, "activating the home of " + home.user);
       if (changes(home.steps)) report_.print(describe_home_steps(home));
       std::string profile = "home-" + home.user;
       profiles.set_current(profile, profiles.add(profile, home.to->generation, true));

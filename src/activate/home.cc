@@ -1,7 +1,7 @@
 #include "activate/home.h"
 
 #include "activate/units.h"
-#include "activate/user_env.h"
+#include "activate/user_command.h"
 #include "units/systemd_bus.h"
 #include "util/fault.h"
 
@@ -45,60 +45,6 @@ struct AsUser {
   std::vector<gid_t> groups;     // the supplementary groups, the primary one first
   std::vector<std::string> env;  // the user's environment, for onChange
 };
-
-// Runs a file's onChange with /bin/sh, in the home, as the user this process
-// now is, in the user's environment; each line it prints is reported as
-// "user: line". Returns why it failed, empty when it succeeded.
-std::string run_on_change_command(int home, const std::string& command, const AsUser& as, const std::string& user,
-                                   Reporter& report) {
-  // Everything the new process needs is made before the fork.
-  std::vector<char*> envp;
-  for (const std::string& e : as.env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
-  int pipefd[2];
-  if (pipe2(pipefd, O_CLOEXEC) != 0) return fmt::format("cannot run it: {}", std::strerror(errno));
-  pid_t pid = fork();
-  if (pid < 0) {
-    int err = errno;
-    close(pipefd[0]);
-    close(pipefd[1]);
-    return fmt::format("cannot run it: {}", std::strerror(err));
-  }
-  if (pid == 0) {
-    // Only async-signal-safe calls from here to exec.
-    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null < 0 || dup2(null, 0) < 0 || dup2(pipefd[1], 1) < 0 || dup2(pipefd[1], 2) < 0) _exit(126);
-    static const char kNoHome[] = "cannot enter the home\n";
-    if (fchdir(home) != 0) {
-      (void)!write(2, kNoHome, sizeof kNoHome - 1);
-      _exit(126);
-    }
-    execve("/bin/sh", const_cast<char* const*>(argv), envp.data());
-    static const char kNoShell[] = "cannot run /bin/sh\n";
-    (void)!write(2, kNoShell, sizeof kNoShell - 1);
-    _exit(127);
-  }
-  close(pipefd[1]);
-  std::string pending;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = read(pipefd[0], buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR)) {
-    if (n < 0) continue;
-    pending.append(buffer, static_cast<size_t>(n));
-    for (size_t newline; (newline = pending.find('\n')) != std::string::npos; pending.erase(0, newline + 1))
-      report.line('M', fmt::format("{}: {}", user, pending.substr(0, newline)));
-  }
-  if (!pending.empty()) report.line('M', fmt::format("{}: {}", user, pending));
-  close(pipefd[0]);
-  int status = 0;
-  pid_t waited;
-  while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
-  }
-  if (waited < 0) return fmt::format("cannot wait for it: {}", std::strerror(errno));
-  if (WIFEXITED(status)) return WEXITSTATUS(status) == 0 ? "" : fmt::format("exit {}", WEXITSTATUS(status));
-  return fmt::format("killed by signal {}", WTERMSIG(status));
-}
 
 void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run_on_change, const AsUser& as,
            Reporter& report) {
@@ -145,7 +91,9 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
           bool changed = !step.old || step.old->object != e.object || step.old->target != e.target;
           if (changed && !e.on_change.empty()) {
             if (run_on_change) {
-              std::string error = run_on_change_command(home, e.on_change, as, plan.user, report);
+              std::string error = run_user_command(home, e.on_change, as.env, [&](const std::string& line) {
+                report.line('M', fmt::format("{}: {}", plan.user, line));
+              });
               if (!error.empty()) report.line('E', fmt::format("~{}/{}: onChange failed: {}", plan.user, step.path, error));
             } else {
               report.line('M', fmt::format("~{}/{}: onChange not run under --root", plan.user, step.path));
