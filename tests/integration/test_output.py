@@ -145,6 +145,24 @@ class TestAsItHappens(OutputTestCase):
         self.assertNotIn("/etc:", r.stdout)
 
 
+class TestJson(OutputTestCase):
+
+    def test_interrupted_activation_then_json(self):
+        """Finishing or undoing an interrupted activation keeps --json one
+        document (rollback --json aborted on parsing the human plan)."""
+        self.use("v1\n")
+        self.sc("switch", expect=0)
+        for command, phase in (("rollback", "undoing"), ("switch", "finishing")):
+            with self.subTest(command=command):
+                self.use("v2\n" if command == "rollback" else "v3\n")
+                r = h.run(self.tree, self.root, HOST, "switch", env={"SYSCONF_TEST_CRASH_AT": "phase:etc"})
+                self.assertEqual(r.returncode, -signal.SIGKILL, h.describe(r))
+                r = self.sc(command, "--json", expect=0)
+                doc = json.loads(r.stdout)
+                self.assertTrue(doc["ok"])
+                self.assertTrue(doc["messages"][0].startswith(phase + " the interrupted activation of "), r.stdout)
+
+
 class TestProgressLine(OutputTestCase):
 
     def test_progress_line_on_a_terminal(self):
