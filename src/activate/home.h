@@ -39,7 +39,7 @@ struct HomeUnits {
 
 // The child becomes the user with the user's supplementary groups (from the
 // root's /etc/group); a file's onChange runs with the user's environment
-// (user_env.h), its output told line by line as "user: line".
+// (user_command.h), its output told line by line as "user: line".
 // REQUIRES: the user's home profile already points at the new home generation.
 HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account& account, const BackupRecord& backups,
                           bool run_on_change, const HomeUnits& units, const HomeSay& say);
