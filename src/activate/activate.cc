@@ -25,6 +25,7 @@ namespace sc {
 namespace {
 
 constexpr const char* kCurrentSystem = "/run/sysconf/current-system";
+constexpr int kSteps = 8;  // of run(), for the progress line
 
 class Activator {
  public:
@@ -38,11 +39,10 @@ class Activator {
     fault_point("phase:" + name);
   }
 
-  void say(std::string message) { report_.messages.push_back(std::move(message)); }
-  void failed(std::string message) {
-    report_.messages.push_back("error: " + message);
-    report_.failures = true;
-  }
+  void say(std::string message) { report_.say(std::move(message)); }
+  void failed(std::string message) { report_.fail(std::move(message)); }
+  // The step of the run being worked on, for the progress line: "[3/8] linking /etc".
+  void step(int n, const std::string& what) { report_.enter(fmt::format("[{}/{}] {}", n, kSteps, what)); }
 
   void run(const Plan& plan) {
     number_ = to_.profile_number;
@@ -56,33 +56,48 @@ class Activator {
     journal_.units.start = plan.units.plan.start;
     journal_.units.start_if_wanted = plan.units.plan.start_if_wanted;
     phase("start");
+    if (!plan.changes_anything()) report_.print("nothing to change\n");
+    step(1, "stopping units");
     units(stop_units, plan);
     phase("stop");
+    step(2, "installing packages");
     install_packages(plan);
     phase("packages");
+    step(3, "linking /etc");
+    if (changes(plan.etc)) report_.print(describe_etc_steps(plan));
     link_etc(plan);
     set_hostname();
     phase("etc");
+    step(4, "running hooks");
     run_hooks(plan);
     install_deferred();
     phase("hooks");
+    step(5, "starting units");
     units(start_units, plan);
     phase("units");
+    step(6, "activating homes");
     activate_homes(plan);
     phase("homes");
+    step(7, "making the generation current");
     Profiles profiles(root_, false);
     profiles.set_current("system", number_);
     Fd run = open_dir_beneath(root_.fd(), "run/sysconf", true, 0755);
     ensure_symlink_at(run.get(), "current-system", Store::runtime_path(to_.object));
     phase("profile");
+    step(8, "removing packages");
     remove_packages(plan);
     clear_journal(root_);
+    report_.enter("");
   }
 
  private:
-  void units(void (*step)(const Root&, const UnitSteps&, UnitJobsReport&), const Plan& plan) {
+  static bool changes(const std::vector<FileStep>& steps) {
+    return std::any_of(steps.begin(), steps.end(), [](const FileStep& s) { return s.op != FileOp::Keep; });
+  }
+
+  void units(void (*run_step)(const Root&, const UnitSteps&, UnitJobsReport&), const Plan& plan) {
     UnitJobsReport r;
-    step(root_, plan.units, r);
+    run_step(root_, plan.units, r);
     for (auto& m : r.messages) say(m);
     for (auto& f : r.failures) failed(f);
   }
@@ -99,6 +114,7 @@ class Activator {
     for (const std::string& p : to_.manifest->packages)
       if (!backend->installed(p)) missing.push_back(p);
     if (missing.empty()) return;
+    step(2, fmt::format("installing with {}: {}", backend->name(), fmt::join(missing, " ")));
     // One package that cannot be installed fails alone: the others are
     // installed, recorded and reported, and the next switch retries it.
     PackageInstall outcome = install_available(*backend, missing);
@@ -276,6 +292,7 @@ class Activator {
         say(fmt::format("hook {}: not run under --root", hook.name));
         continue;
       }
+      step(4, "running hook " + hook.name);
       CommandResult r = run_system_command(hook.command);
       if (r.status == 0) {
         record[hook.name] = hook.inputs_hash;
@@ -303,6 +320,8 @@ class Activator {
                            root_.is_live() ? "" : root_.path()));
         continue;
       }
+      step(6, "activating the home of " + home.user);
+      if (changes(home.steps)) report_.print(describe_home_steps(home));
       std::string profile = "home-" + home.user;
       profiles.set_current(profile, profiles.add(profile, home.to->generation, true));
       // onChange runs only on the live system (or when a test asks for it).
@@ -319,9 +338,10 @@ class Activator {
         journal_.home_units[home.user] = lists;
         write_journal(root_, journal_);
       };
-      HomeOutcome outcome = activate_home(root_, home, *account, backups, run_on_change, units);
-      for (auto& m : outcome.messages) say(m);
-      for (auto& e : outcome.errors) failed(e);
+      HomeOutcome outcome = activate_home(root_, home, *account, backups, run_on_change, units,
+                                          [&](const std::string& message, bool error) {
+                                            error ? failed(message) : say(message);
+                                          });
       for (auto& [key, name] : outcome.new_backups) backups[key] = name;
       for (auto& key : outcome.restored) backups.erase(key);
       if (!outcome.new_backups.empty() || !outcome.restored.empty()) write_backups(root_, backups);
@@ -339,6 +359,24 @@ class Activator {
 };
 
 }  // namespace
+
+void ActivationReport::say(std::string message) {
+  print(message + "\n");
+  messages.push_back(std::move(message));
+}
+
+void ActivationReport::fail(std::string message) {
+  failures = true;
+  say("error: " + message);
+}
+
+void ActivationReport::print(const std::string& text) const {
+  if (live.print) live.print(text);
+}
+
+void ActivationReport::enter(const std::string& phase) const {
+  if (live.phase) live.phase(phase);
+}
 
 std::optional<std::string> current_generation(const Root& root) {
   try {
@@ -372,7 +410,8 @@ bool plan_activation(const Root& root, const std::optional<ActivationTarget>& fr
   } catch (const FsError& e) {
     diags.error(fmt::format("cannot plan the units: {}", e.what()), SourcePos{});
   }
-  report.plan_text = options.json ? plan_json(plan) : describe_plan(plan);
+  if (options.json) report.plan_text = plan_json(plan);
+  else if (options.dry_run) report.plan_text = describe_plan(plan);
   return diags.error_count() == errors_before;
 }
 
@@ -414,13 +453,13 @@ bool recover(const Root& root, bool undo, Diagnostics& diags, ActivationReport& 
     if (!from) {
       // The first activation was interrupted: there is nothing to go back to
       // but no generation; finish it instead.
-      report.messages.push_back("the interrupted first activation is finished instead (nothing to go back to)");
+      report.say("the interrupted first activation is finished instead (nothing to go back to)");
     } else {
       std::swap(*from, to);  // back to the generation the journal left
     }
   }
-  report.messages.push_back(fmt::format("{} the interrupted activation of {} (it had reached phase {})",
-                                        undo && from ? "undoing" : "finishing", journal->to, journal->phase));
+  report.say(fmt::format("{} the interrupted activation of {} (it had reached phase {})",
+                         undo && from ? "undoing" : "finishing", journal->to, journal->phase));
   ActivationOptions options;
   options.resume = &*journal;
   return activate(root, from, to, options, diags, report);

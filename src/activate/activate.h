@@ -3,6 +3,7 @@
 // activation is finished or undone by the next run.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -26,11 +27,29 @@ struct ActivationOptions {
   const Journal* resume = nullptr;  // an interrupted activation's journal, being finished
 };
 
+// How an activation shows what it does while it does it, so that a run that
+// is killed or hangs has shown how far it got. Either may be empty.
+struct ActivationProgress {
+  std::function<void(const std::string& text)> print;   // output lines, each ending in '\n'
+  std::function<void(const std::string& phase)> phase;  // what is being worked on now; "" when done
+};
+
 struct ActivationReport {
-  std::string plan_text;  // the plan, as printed
+  // The plan as the command prints it at the end: --dry-run's, or --json's.
+  // A real run shows each part of the plan as its phase begins instead.
+  std::string plan_text;
   std::vector<std::string> messages;  // backups made, files left alone, hooks run
   bool failures = false;  // a hook, a home or a package step failed: exit 3
   int number = 0;         // the activated generation's number in the system profile
+  ActivationProgress live;
+
+  // A message, printed at once when live.
+  void say(std::string message);
+  // A failure: "error: " + message, and exit 3.
+  void fail(std::string message);
+  // Output that is not a message (a part of the plan), when live.
+  void print(const std::string& text) const;
+  void enter(const std::string& phase) const;
 };
 
 // The generation the machine is on: /run/sysconf/current-system, else the

@@ -1,7 +1,7 @@
 #include "activate/home.h"
 
 #include "activate/units.h"
-#include "activate/user_env.h"
+#include "activate/user_command.h"
 #include "units/systemd_bus.h"
 #include "util/fault.h"
 
@@ -45,60 +45,6 @@ struct AsUser {
   std::vector<gid_t> groups;     // the supplementary groups, the primary one first
   std::vector<std::string> env;  // the user's environment, for onChange
 };
-
-// Runs a file's onChange with /bin/sh, in the home, as the user this process
-// now is, in the user's environment; each line it prints is reported as
-// "user: line". Returns why it failed, empty when it succeeded.
-std::string run_on_change_command(int home, const std::string& command, const AsUser& as, const std::string& user,
-                                   Reporter& report) {
-  // Everything the new process needs is made before the fork.
-  std::vector<char*> envp;
-  for (const std::string& e : as.env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
-  int pipefd[2];
-  if (pipe2(pipefd, O_CLOEXEC) != 0) return fmt::format("cannot run it: {}", std::strerror(errno));
-  pid_t pid = fork();
-  if (pid < 0) {
-    int err = errno;
-    close(pipefd[0]);
-    close(pipefd[1]);
-    return fmt::format("cannot run it: {}", std::strerror(err));
-  }
-  if (pid == 0) {
-    // Only async-signal-safe calls from here to exec.
-    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null < 0 || dup2(null, 0) < 0 || dup2(pipefd[1], 1) < 0 || dup2(pipefd[1], 2) < 0) _exit(126);
-    static const char kNoHome[] = "cannot enter the home\n";
-    if (fchdir(home) != 0) {
-      (void)!write(2, kNoHome, sizeof kNoHome - 1);
-      _exit(126);
-    }
-    execve("/bin/sh", const_cast<char* const*>(argv), envp.data());
-    static const char kNoShell[] = "cannot run /bin/sh\n";
-    (void)!write(2, kNoShell, sizeof kNoShell - 1);
-    _exit(127);
-  }
-  close(pipefd[1]);
-  std::string pending;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = read(pipefd[0], buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR)) {
-    if (n < 0) continue;
-    pending.append(buffer, static_cast<size_t>(n));
-    for (size_t newline; (newline = pending.find('\n')) != std::string::npos; pending.erase(0, newline + 1))
-      report.line('M', fmt::format("{}: {}", user, pending.substr(0, newline)));
-  }
-  if (!pending.empty()) report.line('M', fmt::format("{}: {}", user, pending));
-  close(pipefd[0]);
-  int status = 0;
-  pid_t waited;
-  while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
-  }
-  if (waited < 0) return fmt::format("cannot wait for it: {}", std::strerror(errno));
-  if (WIFEXITED(status)) return WEXITSTATUS(status) == 0 ? "" : fmt::format("exit {}", WEXITSTATUS(status));
-  return fmt::format("killed by signal {}", WTERMSIG(status));
-}
 
 void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run_on_change, const AsUser& as,
            Reporter& report) {
@@ -145,7 +91,9 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
           bool changed = !step.old || step.old->object != e.object || step.old->target != e.target;
           if (changed && !e.on_change.empty()) {
             if (run_on_change) {
-              std::string error = run_on_change_command(home, e.on_change, as, plan.user, report);
+              std::string error = run_user_command(home, e.on_change, as.env, [&](const std::string& line) {
+                report.line('M', fmt::format("{}: {}", plan.user, line));
+              });
               if (!error.empty()) report.line('E', fmt::format("~{}/{}: onChange failed: {}", plan.user, step.path, error));
             } else {
               report.line('M', fmt::format("~{}/{}: onChange not run under --root", plan.user, step.path));
@@ -253,7 +201,7 @@ UnitPlan decode_lists(const std::string& text) {
 }  // namespace
 
 HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account& account, const BackupRecord& backups,
-                          bool run_on_change, const HomeUnits& units) {
+                          bool run_on_change, const HomeUnits& units, const HomeSay& say) {
   HomeOutcome outcome;
   // The home is opened before dropping root, so that a root directory the
   // user cannot traverse (a 0700 scratch root, a mounted system) is no
@@ -262,32 +210,33 @@ HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account&
   try {
     home = root.open_dir_inside(plan.home);
   } catch (const FsError& e) {
-    outcome.errors.push_back(fmt::format("the home of {}: {}", plan.user, e.what()));
+    say(fmt::format("the home of {}: {}", plan.user, e.what()), true);
     return outcome;
   }
   struct stat st;
   if (fstat(home.get(), &st) != 0 || st.st_uid != account.uid) {
-    outcome.errors.push_back(fmt::format("the home {} is not owned by {}; nothing written there", plan.home, plan.user));
+    say(fmt::format("the home {} is not owned by {}; nothing written there", plan.home, plan.user), true);
     return outcome;
   }
   AsUser as{groups_of(root, plan.user, account.gid), user_environment(root, plan.user, account)};
-  int pipefd[2], ackfd[2];
-  if (pipe2(pipefd, O_CLOEXEC) != 0) {
-    outcome.errors.push_back(fmt::format("cannot start the activation of {}'s home: {}", plan.user, std::strerror(errno)));
+  auto cannot_start = [&](int err) {
+    say(fmt::format("cannot start the activation of {}'s home: {}", plan.user, std::strerror(err)), true);
     return outcome;
-  }
+  };
+  int pipefd[2], ackfd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) return cannot_start(errno);
   if (pipe2(ackfd, O_CLOEXEC) != 0) {
-    outcome.errors.push_back(fmt::format("cannot start the activation of {}'s home: {}", plan.user, std::strerror(errno)));
+    int err = errno;
     close(pipefd[0]);
     close(pipefd[1]);
-    return outcome;
+    return cannot_start(err);
   }
   std::fflush(nullptr);
   pid_t pid = fork();
   if (pid < 0) {
-    outcome.errors.push_back(fmt::format("cannot start the activation of {}'s home: {}", plan.user, std::strerror(errno)));
+    int err = errno;
     for (int fd : {pipefd[0], pipefd[1], ackfd[0], ackfd[1]}) close(fd);
-    return outcome;
+    return cannot_start(err);
   }
   if (pid == 0) {
     close(pipefd[0]);
@@ -296,53 +245,30 @@ HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account&
   }
   close(pipefd[1]);
   close(ackfd[0]);
-  // Lines are handled as they come: the child waits for the answer to its
-  // unit lists (P) before it stops anything.
-  std::vector<std::string> lines;
-  std::string pending;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = read(pipefd[0], buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR)) {
-    if (n < 0) continue;
-    pending.append(buffer, static_cast<size_t>(n));
-    size_t newline;
-    while ((newline = pending.find('\n')) != std::string::npos) {
-      std::string line = pending.substr(0, newline);
-      pending.erase(0, newline + 1);
-      if (line.rfind("P ", 0) == 0) {
-        char answer = 'y';
-        try {
-          if (units.record) units.record(decode_lists(line.substr(2)));
-        } catch (const FsError& e) {
-          outcome.errors.push_back(fmt::format("cannot record {}'s unit lists in the journal: {}", plan.user, e.what()));
-          answer = 'n';
-        }
-        (void)!write(ackfd[1], &answer, 1);
-        continue;
+  // Lines are handled as they come: messages are told at once, and the child
+  // waits for the answer to its unit lists (P) before it stops anything.
+  auto handle = [&](const std::string& line) {
+    if (line.rfind("P ", 0) == 0) {
+      char answer = 'y';
+      try {
+        if (units.record) units.record(decode_lists(line.substr(2)));
+      } catch (const FsError& e) {
+        say(fmt::format("cannot record {}'s unit lists in the journal: {}", plan.user, e.what()), true);
+        answer = 'n';
       }
-      if (line.rfind("S", 0) == 0) {  // the child's units are stopped
-        fault_point_with_child("home-units-stopped", pid);
-        (void)!write(ackfd[1], "y", 1);
-        continue;
-      }
-      lines.push_back(std::move(line));
+      (void)!write(ackfd[1], &answer, 1);
+      return;
     }
-  }
-  if (!pending.empty()) lines.push_back(std::move(pending));
-  close(pipefd[0]);
-  close(ackfd[1]);
-  int status = 0;
-  pid_t waited;
-  while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
-  }
-  if (waited < 0)
-    outcome.errors.push_back(fmt::format("cannot wait for the activation of {}'s home: {}", plan.user, std::strerror(errno)));
-  for (const std::string& line : lines) {
-    if (line.size() < 2) continue;
+    if (line.rfind("S", 0) == 0) {  // the child's units are stopped
+      fault_point_with_child("home-units-stopped", pid);
+      (void)!write(ackfd[1], "y", 1);
+      return;
+    }
+    if (line.size() < 2) return;
     std::string body = line.substr(2);
     switch (line[0]) {
-      case 'M': outcome.messages.push_back(body); break;
-      case 'E': outcome.errors.push_back(body); break;
+      case 'M': say(body, false); break;
+      case 'E': say(body, true); break;
       case 'B': {
         size_t space = body.rfind(' ');
         outcome.new_backups[body.substr(0, space)] = body.substr(space + 1);
@@ -350,8 +276,27 @@ HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account&
       }
       case 'R': outcome.restored.push_back(body); break;
     }
+  };
+  std::string pending;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(pipefd[0], buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR)) {
+    if (n < 0) continue;
+    pending.append(buffer, static_cast<size_t>(n));
+    for (size_t newline; (newline = pending.find('\n')) != std::string::npos; pending.erase(0, newline + 1))
+      handle(pending.substr(0, newline));
   }
-  if (waited >= 0 && WIFSIGNALED(status)) outcome.errors.push_back(fmt::format("the activation of {}'s home was killed", plan.user));
+  if (!pending.empty()) handle(pending);
+  close(pipefd[0]);
+  close(ackfd[1]);
+  int status = 0;
+  pid_t waited;
+  while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+  }
+  if (waited < 0)
+    say(fmt::format("cannot wait for the activation of {}'s home: {}", plan.user, std::strerror(errno)), true);
+  else if (WIFSIGNALED(status))
+    say(fmt::format("the activation of {}'s home was killed", plan.user), true);
   return outcome;
 }
 

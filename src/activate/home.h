@@ -16,12 +16,13 @@
 namespace sc {
 
 struct HomeOutcome {
-  std::vector<std::string> messages;
-  std::vector<std::string> errors;
   // Backups made and backups put back: "~user/rel" → name, and paths restored.
   BackupRecord new_backups;
   std::vector<std::string> restored;
 };
+
+// Told each message (`error`: a failure) as the home's activation makes it.
+using HomeSay = std::function<void(const std::string& message, bool error)>;
 
 // The user's units in the old and new home generations, read by root
 // before the child drops to the user; the child plans and runs the jobs in
@@ -38,9 +39,9 @@ struct HomeUnits {
 
 // The child becomes the user with the user's supplementary groups (from the
 // root's /etc/group); a file's onChange runs with the user's environment
-// (user_env.h), its output reported line by line as "user: line".
+// (user_command.h), its output told line by line as "user: line".
 // REQUIRES: the user's home profile already points at the new home generation.
 HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account& account, const BackupRecord& backups,
-                          bool run_on_change, const HomeUnits& units);
+                          bool run_on_change, const HomeUnits& units, const HomeSay& say);
 
 }  // namespace sc

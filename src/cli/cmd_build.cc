@@ -11,6 +11,7 @@
 #include "activate/command.h"
 #include "cli/commands.h"
 #include "cli/host_session.h"
+#include "cli/progress.h"
 #include "cli/state.h"
 #include "plan/plan.h"
 #include "render/render.h"
@@ -73,7 +74,10 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
   if (!dry)
     if (auto stop = take_lock(ctx, *root, options.wait, lock)) return *stop;
 
+  // Each step is printed as it happens (the JSON document only at the end).
+  ActivationConsole console(!options.json, !dry && want_progress_line(ctx.options().verbosity));
   ActivationReport report;
+  report.live = console.progress();
   try {
     // An activation that a crash interrupted is finished before anything else.
     if (options.activate && !dry && !recover(*root, false, ctx.diags(), report)) return ctx.report();
@@ -153,7 +157,7 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
     if (!options.json) std::fputs(summary(built.object, written).c_str(), stdout);
     if (!dry) {
       run_plan(*root, from, to, plan, ctx.diags(), report);
-      if (!options.json) report.messages.push_back(fmt::format("switched to generation {}", report.number));
+      if (!options.json) report.say(fmt::format("switched to generation {}", report.number));
     }
     json_head["number"] = report.number;
     return finish_activation(ctx, true, report, options.json, json_head.dump());
@@ -162,7 +166,9 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
                       options.activate ? "nothing was left half-written; the next `sysconf switch` finishes or undoes "
                                          "this activation"
                                        : "the store was not changed");
-    for (const std::string& m : report.messages) fmt::print("{}\n", m);
+    report.enter("");
+    if (!report.live.print)
+      for (const std::string& m : report.messages) fmt::print("{}\n", m);
     return ctx.report();
   }
 }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "cli/state.h"
 
 namespace sc {
@@ -16,7 +17,10 @@ int run_rollback(CommandContext& ctx, const RollbackOptions& options) {
   StateLock lock;
   if (!options.dry_run)
     if (auto stop = take_lock(ctx, *root, options.wait, lock)) return *stop;
+  // Each step is printed as it happens (the JSON document only at the end).
+  ActivationConsole console(!options.json, !options.dry_run && want_progress_line(ctx.options().verbosity));
   ActivationReport report;
+  report.live = console.progress();
   try {
     // An interrupted activation is undone: that is the rollback asked for.
     if (!options.dry_run && !options.to) {
@@ -54,6 +58,7 @@ int run_rollback(CommandContext& ctx, const RollbackOptions& options) {
     nlohmann::json head = {{"from", from->number}, {"to", to->number}, {"dryRun", options.dry_run}};
     return finish_activation(ctx, ok, report, options.json, head.dump());
   } catch (const FsError& e) {
+    report.enter("");
     ctx.diags().error(e.what(), SourcePos{}, "the next `sysconf rollback` finishes or undoes this activation");
     return ctx.report();
   }

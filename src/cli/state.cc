@@ -47,6 +47,7 @@ std::optional<LoadedGeneration> load_generation(CommandContext& ctx, const Root&
 
 int finish_activation(CommandContext& ctx, bool ok, const ActivationReport& report, bool json,
                       const std::string& json_head) {
+  report.enter("");  // the progress line goes before anything else is printed
   if (json) {
     nlohmann::json j = nlohmann::json::parse(json_head);
     if (!report.plan_text.empty()) j["plan"] = nlohmann::json::parse(report.plan_text);
@@ -55,8 +56,10 @@ int finish_activation(CommandContext& ctx, bool ok, const ActivationReport& repo
     std::string out = j.dump(2) + "\n";
     std::fputs(out.c_str(), stdout);
   } else {
+    // --dry-run's plan; a real run has printed its steps as they happened.
     std::fputs(report.plan_text.c_str(), stdout);
-    for (const std::string& m : report.messages) fmt::print("{}\n", m);
+    if (!report.live.print)
+      for (const std::string& m : report.messages) fmt::print("{}\n", m);
   }
   std::fflush(stdout);
   int code = ctx.report();

@@ -30,7 +30,9 @@ struct LoadedGeneration {
 };
 std::optional<LoadedGeneration> load_generation(CommandContext& ctx, const Root& root, int number);
 
-// Prints an activation's plan and messages; returns the exit code.
+// Prints what an activation has not printed as it went (the plan of
+// --dry-run, the JSON document, the messages when nothing was live) and the
+// diagnostics; returns the exit code.
 int finish_activation(CommandContext& ctx, bool ok, const ActivationReport& report, bool json,
                       const std::string& json_head);
 

@@ -410,10 +410,21 @@ Plan make_plan(const Root& root, const Manifest* from, const Manifest& to, const
   return Planner(root, options, diags).run(from, to);
 }
 
-std::string describe_plan(const Plan& plan) {
+std::string describe_etc_steps(const Plan& plan) {
   std::string out;
   describe_steps(out, plan.etc, "/etc");
-  for (const HomePlan& h : plan.homes) describe_steps(out, h.steps, fmt::format("home of {} ({})", h.user, h.home));
+  return out;
+}
+
+std::string describe_home_steps(const HomePlan& home) {
+  std::string out;
+  describe_steps(out, home.steps, fmt::format("home of {} ({})", home.user, home.home));
+  return out;
+}
+
+std::string describe_plan(const Plan& plan) {
+  std::string out = describe_etc_steps(plan);
+  for (const HomePlan& h : plan.homes) out += describe_home_steps(h);
   if (!plan.install.empty()) out += fmt::format("packages to install: {}\n", fmt::join(plan.install, " "));
   if (!plan.remove.empty()) out += fmt::format("packages to remove (if sysconf installed them): {}\n", fmt::join(plan.remove, " "));
   for (const HookStep& h : plan.hooks) {

@@ -118,8 +118,12 @@ std::string backup_name(const std::string& path);
 // there (`home`: a home file, linked through the user's profile).
 bool is_as_activated(int base, const std::string& rel, const ManifestFile& entry, bool home, const std::string& user);
 
-// Human and JSON forms.
+// Human and JSON forms. describe_plan is --dry-run's ("would ..."); a real
+// run prints the file steps of /etc and of each home as it reaches them
+// (a count line, then each step that is not `keep`).
 std::string describe_plan(const Plan& plan);
+std::string describe_etc_steps(const Plan& plan);
+std::string describe_home_steps(const HomePlan& home);
 std::string plan_json(const Plan& plan);
 
 }  // namespace sc

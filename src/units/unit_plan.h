@@ -40,7 +40,8 @@ struct UnitPlan {
 // ActiveState); other units are never touched, as in NixOS.
 UnitPlan plan_units(const UnitSet& old_units, const UnitSet& new_units, const std::map<std::string, std::string>& active);
 
-// "would stop the following units: a, b" lines (or "stopping ..." without `dry`).
+// --dry-run's "would stop the following units: a, b" lines. A real run says
+// "stopping the following units: a, b" as it does it (activate/units.cc).
 std::string describe_unit_plan(const UnitPlan& plan, const std::string& scope_label);
 
 }  // namespace sc

@@ -11,10 +11,12 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 import tomllib
 import unittest
 
@@ -159,6 +161,18 @@ class TestRendering(unittest.TestCase):
         self.assertEqual(sorted(int(g) for g in groups[0][len("groups="):].split()), sorted({gid, media}),
                          "the user's supplementary groups")
         self.assertIn("to stderr", told, "stderr is told too")
+
+    def test_on_change_background_program_does_not_hold_the_switch(self):
+        """A program onChange leaves running keeps its output pipe open: the
+        switch goes on once the shell has exited."""
+        h.set_home_module(self.tree, HOME + 'home.file.".probe" = { text = "1\\n", onChange = '
+                          '"sleep 60 & echo background=$!" }\n')
+        t0 = time.monotonic()
+        r = self.switch(env={"SYSCONF_TEST_RUN_ON_CHANGE": "1"})
+        background = [l for l in r.stdout.splitlines() if l.startswith("craig: background=")]
+        self.assertEqual(len(background), 1, h.describe(r))
+        os.kill(int(background[0].split("=")[1]), signal.SIGKILL)
+        self.assertLess(time.monotonic() - t0, 30, "the switch waited for onChange's background program")
 
     def test_root_the_user_cannot_traverse(self):
         """A root of mode 0700 (mktemp -d, a mounted system): the home is

@@ -425,6 +425,20 @@ class TestStartStop(UnitsTestCase):
         self.assertNamed(r, "demo.service", "start")
         self.assertNotNamed(r, "bystander.service", "stop|start|restart|reload")
 
+    def test_real_switch_says_what_it_does(self):
+        """Issue 11, item 9: a real switch printed the dry run's "would stop
+        ..." lines. It says what it does, as it does it."""
+        self.use(daemon("demo", "v1", self.log), daemon("gone", "v1", self.log))
+        self.switch()
+        self.use(daemon("demo", "v2", self.log))
+        r = self.switch()
+        lines = r.stdout.splitlines()
+        self.assertIn("stopping the following units: demo.service, gone.service", lines, h.describe(r))
+        self.assertIn("starting the following units: demo.service", lines, h.describe(r))
+        self.assertNotIn("would", r.stdout + r.stderr, "only --dry-run says what it would do")
+        self.assertLess(lines.index("stopping the following units: demo.service, gone.service"),
+                        lines.index("starting the following units: demo.service"))
+
     def test_changed_service_is_restarted_without_stopIfChanged(self):
         """stopIfChanged = false: restarted after daemon-reload, so the stop is
         the new unit's ExecStop (v2): it did not happen before the switch."""
