@@ -1,8 +1,9 @@
 // The package managers sysconf drives: apt, dnf and pacman, chosen by which
 // one the machine has, and a stand-in for tests. Each is a few command lines.
-// Package names come after `--` on every command line that accepts it (dnf5
-// rejects `--`: its names rely on the package type's validation, which
-// refuses a name starting with '-', and on refuse_option_like() here).
+// Package names come after `--` on every command line that takes it (dnf5
+// rejects `--`; there the guard is the package type, which refuses a name
+// starting with '-' where it is defined). A backend also refuses such a name
+// itself, whatever manifest it came from.
 //
 // The test stand-in is the script SYSCONF_TEST_PACKAGE_BACKEND names, called
 // as `SCRIPT VERB -- NAME...` with the verbs `query` (exit 0 when NAME is

@@ -11,6 +11,7 @@
 #include "activate/command.h"
 #include "cli/commands.h"
 #include "cli/host_session.h"
+#include "cli/package_warnings.h"
 #include "cli/progress.h"
 #include "cli/state.h"
 #include "plan/plan.h"
@@ -67,6 +68,12 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
   auto stage = std::chrono::steady_clock::now();
   if (!session || !evaluate_completely(*session, ctx)) return ctx.report();
   spdlog::debug("evaluated with checks in {:.1f} ms", millis_since(stage));
+  // Before anything changes. A real switch names each such package as its
+  // own failure when it installs the others.
+  if (!options.activate || options.dry_run) {
+    warn_unavailable_packages(session->host, ctx.options().root, ctx.diags());
+    spdlog::debug("asked which packages can be installed in {:.1f} ms", millis_since(stage));
+  }
   bool dry = options.dry_run;
   auto root = open_root(ctx, dry);
   if (!root) return ctx.report();

@@ -1,14 +1,30 @@
 // sysconf check: every host and every user evaluated completely, and their
 // assertions and warnings checked.
+#include <unistd.h>
+
 #include <cstdio>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/package_warnings.h"
 #include "eval/pipeline.h"
 #include "load/repo.h"
 
 namespace sc {
+
+namespace {
+
+// Whether `host` is the one this machine would switch to: the one --host
+// names, else the one named like the machine. Only its packages are worth
+// asking this machine's package manager about.
+bool host_of_this_machine(const HostSpec& host, const std::optional<std::string>& flag) {
+  if (flag) return host.name == *flag;
+  char name[256] = {};
+  return gethostname(name, sizeof name - 1) == 0 && host.name == name;
+}
+
+}  // namespace
 
 int run_check(CommandContext& ctx) {
   std::string dir = find_config_dir(ctx.options().config_dir);
@@ -41,6 +57,8 @@ int run_check(CommandContext& ctx) {
       }
     }
     bool ok = ctx.diags().error_count() == errors_before;
+    if (ok && host_of_this_machine(*host, ctx.options().host))
+      warn_unavailable_packages(evaluated, ctx.options().root, ctx.diags());
     std::string who = users.empty() ? host->name : fmt::format("{} (users: {})", host->name, fmt::join(users, ", "));
     summary += ok ? fmt::format("ok: host {}, {} options\n", who, options) : fmt::format("FAILED: host {}\n", who);
   }

@@ -23,6 +23,16 @@ void OptionTree::grow() {
   }
 }
 
+const OptionInfo* OptionTree::option_at(const std::vector<std::string>& path) const {
+  const OptionNode* node = root_;
+  for (const std::string& segment : path) {
+    if (node->option) return nullptr;
+    node = child(node, segment);
+    if (!node) return nullptr;
+  }
+  return node->option;
+}
+
 OptionNode* OptionTree::child_or_add(const OptionNode* parent, std::string_view name) {
   if (const OptionNode* existing = child(parent, name)) return const_cast<OptionNode*>(existing);
   if ((used_ + 1) * 2 > slots_.size()) grow();  // at most half full

@@ -51,6 +51,9 @@ class OptionTree {
     }
   }
   OptionNode* child_or_add(const OptionNode* parent, std::string_view name);
+  // The option declared exactly at `path`, or nullptr (no such option, or a
+  // path into one).
+  const OptionInfo* option_at(const std::vector<std::string>& path) const;
   const std::vector<OptionInfo*>& options() const { return options_; }
   OptionInfo* add_option(OptionNode* node);
 

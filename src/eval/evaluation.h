@@ -70,6 +70,9 @@ class Evaluation : public Interpolator {
   // one's condition holds (nullopt when evaluating it failed).
   const std::vector<MergeDef>& definitions_of(const OptionInfo& option) const { return defs_[option.id]; }
   std::optional<bool> definition_active(const MergeDef& def);
+  // The [[when]] block that guards a definition (MergeDef::when), or nullptr
+  // for -1.
+  const WhenBlock* when_block(int32_t when) const { return when < 0 ? nullptr : whens_[when]; }
 
   // Where `path` (an option or a path into one) was defined: the first
   // active-or-not definition that reaches it, else the declaration. For

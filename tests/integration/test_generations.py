@@ -1297,6 +1297,82 @@ class TestPackages(SysconfTestCase):
         installs = [l for l in h.read_lines(log) if l.startswith("install")]
         self.assertEqual(installs, ["install badpkg curl git", "install badpkg", "install curl", "install git"])
 
+    def test_warnings_before_anything_changes(self):
+        # check, build --dry-run and switch --dry-run name each package
+        # without a candidate at the definition that asked for it, and exit 0.
+        root = self.new_root()
+        backend, state, log = h.make_fake_backend(os.path.join(self.tmp, "pkg"),
+                                                  unavailable=["niri", "fzf", "fonts-gone", "kitty-gone"])
+        env = {"SYSCONF_TEST_PACKAGE_BACKEND": backend}
+        host = HOST_HEAD + ('environment.systemPackages = [\n  "git",\n  "niri",\n]\n'
+                            'fonts.packages = ["fonts-noto", "fonts-gone"]\n')
+        home = '[config]\nhome.packages = ["ripgrep", "fzf"]\nprograms.kitty = { enable = true, package = "kitty-gone" }\n'
+        self.use(1, {1: (host, home)})
+        line = HOST_HEAD.count("\n")
+        niri_site = f"hosts/{HOST}/default.toml:{line + 3}:3"
+        fzf_site = "home/default.toml:2:29"
+        for args in (["check"], ["build", "--dry-run"], ["switch", "--dry-run"]):
+            before = h.tree_checksum(root)
+            r = self.sc(root, *args, env=env, expect=0)
+            self.assertEqual(h.tree_checksum(root), before, f"{args} changed the root")
+            for name, site, by in (("niri", niri_site, ""), ("fzf", fzf_site, ", in the home of craig")):
+                self.assertIn(f"warning: package `{name}` cannot be installed under --root {root}: test has no "
+                              "installation candidate for it (the test backend does not list it as available)\n"
+                              f"  --> {site}\n", r.stderr, f"{args}" + h.describe(r))
+                self.assertIn(f"^ asked for here{by}\n", r.stderr)
+            self.assertNotIn("`git`", r.stderr)
+            self.assertNotIn("`ripgrep`", r.stderr)
+            # Through a whole-list reference: the site of the element, and the reference.
+            self.assertRegex(r.stderr, rf"package `fonts-gone` .*\n  --> hosts/{HOST}/default.toml:{line + 5}:33\n"
+                                       r"(.*\n){3}note: added to `environment.systemPackages` through "
+                                       r"`\{\{ fonts.packages \}\}`\n\s+--> modules/fonts.toml:")
+            # An element written as "{{ programs.kitty.package }}": the library's
+            # element, and where the name was set.
+            self.assertRegex(r.stderr, r"package `kitty-gone` .*\n\s+--> modules/home/kitty.toml:\d+:\d+\n"
+                                       r"(.*\n)*?note: the name is `programs.kitty.package`, set here\n"
+                                       r"  --> home/default.toml:3:45\n")
+        self.assertEqual([l for l in h.read_lines(log) if not l.startswith(("available", "query"))], [],
+                         "nothing installed before the switch")
+        # A real switch reports the same package as its failure, and no warning.
+        r = self.sc(root, "switch", env=env, expect=3)
+        self.assertNotIn("warning: package", r.stderr)
+        self.assertIn("package niri: not installed", r.stdout + r.stderr)
+
+    def test_root_with_apt_state(self):
+        # Under a --root that holds apt's own state, that state is asked
+        # (read-only, by this machine's apt-cache), not the host's.
+        if not os.access("/usr/bin/apt-cache", os.X_OK):
+            self.skipTest("no apt-cache on this machine")
+        root = self.new_root()
+        for d in ("etc/apt/apt.conf.d", "etc/apt/preferences.d", "etc/apt/sources.list.d", "var/lib/dpkg",
+                  "var/lib/apt/lists/partial", "var/cache/apt/archives/partial"):
+            os.makedirs(os.path.join(root, d))
+        h.write(os.path.join(root, "var/lib/dpkg/status"), "")
+        h.write(os.path.join(root, "etc/apt/sources.list"), "deb [trusted=yes] http://example.invalid/debian bookworm main\n")
+        arch = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True).stdout.strip() or "amd64"
+        stanza = ("Package: {0}\nVersion: 1.0-1\nArchitecture: {1}\nMaintainer: T <t@example.invalid>\n"
+                  "Filename: pool/main/{0}_1.0-1_{1}.deb\nSize: 100\nDescription: {0}\n\n")
+        h.write(os.path.join(root, f"var/lib/apt/lists/example.invalid_debian_dists_bookworm_main_binary-{arch}_Packages"),
+                stanza.format("hello", arch) +
+                "Package: fakeprovider\nVersion: 1\nArchitecture: all\nProvides: single-virtual, awk\n"
+                "Filename: pool/main/fakeprovider_1_all.deb\nSize: 1\nDescription: x\n\n" +
+                stanza.format("gawk-extra", arch).replace("Size: 100", "Size: 100\nProvides: awk"))
+        host = HOST_HEAD + 'environment.systemPackages = ["hello", "bash", "single-virtual", "awk"]\n'
+        self.use(1, {1: (host, "[config]\n")})
+        before = h.tree_checksum(root)
+        r = self.sc(root, "check", expect=0)
+        self.assertEqual(h.tree_checksum(root), before, "apt wrote into the root")
+        self.assertIn(f"package `bash` cannot be installed under --root {root}: apt has no installation candidate "
+                      "for it (Unable to locate package)", r.stderr, "bash is the host's, not the root's" + h.describe(r))
+        self.assertIn(f"package `awk` cannot be installed under --root {root}: apt has no installation candidate "
+                      "for it (a virtual package provided by fakeprovider, gawk-extra: name one of them)", r.stderr)
+        self.assertNotIn("`hello`", r.stderr)
+        self.assertNotIn("`single-virtual`", r.stderr, "apt installs the one package that provides it")
+        # Without apt's state the root is not asked about, and the host's apt never is.
+        empty = self.new_root("empty")
+        r = self.sc(empty, "check", expect=0)
+        self.assertNotIn("warning: package", r.stderr)
+
 
 def main():
     args = sys.argv[1:]

@@ -206,7 +206,7 @@ class MachineTest(unittest.TestCase):
     host = None  # passed as --host to commands that take one, unless host=False
 
     def sysconf(self, *args, expect=0, env=None, host=True):
-        hostargs = ["--host", self.host] if host and self.host and args[0] in ("switch", "build") else []
+        hostargs = ["--host", self.host] if host and self.host and args[0] in ("switch", "build", "check") else []
         r = self.machine.run(["sysconf", "--color", "never", *args, *hostargs], check=False, env=env)
         if expect is not None and r.returncode != expect:
             self.fail(f"sysconf {' '.join(args)} exited {r.returncode}, expected {expect}\n"
