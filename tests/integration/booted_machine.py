@@ -30,7 +30,6 @@ root, no writable cgroup hierarchy), `BootedMachine` raises
 unittest.SkipTest with one line that says why: never a silent pass.
 """
 
-import ctypes
 import hashlib
 import os
 import secrets
@@ -41,7 +40,7 @@ import tempfile
 import time
 import unittest
 
-from systemd_fixture import cgroup_hierarchies, _cgroup_dirs, _cgroup_pids
+from systemd_fixture import cgroup_hierarchies, into_cgroups_and_die_with_us, _cgroup_dirs, _cgroup_pids
 
 SUITE = "bookworm"
 MIRROR = "http://deb.debian.org/debian"
@@ -57,9 +56,6 @@ BASE_PACKAGES = [
 
 # What sudo sets: the PATH of every command run inside.
 SUDO_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-_PR_SET_PDEATHSIG = 1
-
 
 def _require(condition, reason):
     if not condition:
@@ -177,21 +173,6 @@ class BootedMachine:
             self.cgroups.append(path)
 
     def _launch(self):
-        procs_files = [os.path.join(c, "cgroup.procs") for c in self.cgroups]
-        libc = ctypes.CDLL(None, use_errno=True)
-
-        def in_child():
-            # Between fork and exec: into our sub-cgroups, and take the
-            # container down with us if the test runner dies.
-            me = str(os.getpid()).encode()
-            for p in procs_files:
-                fd = os.open(p, os.O_WRONLY)
-                try:
-                    os.write(fd, me)
-                finally:
-                    os.close(fd)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-
         script = (
             'set -e; mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3" "$4"; '
             'mount -t tmpfs -o mode=0755 tmpfs /run; '
@@ -202,7 +183,8 @@ class BootedMachine:
             self.proc = subprocess.Popen(
                 ["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh",
                  self.rootfs, self.upper, self.work, self.merged],
-                stdin=null, stdout=log, stderr=subprocess.STDOUT, preexec_fn=in_child, close_fds=True, cwd="/")
+                stdin=null, stdout=log, stderr=subprocess.STDOUT,
+                preexec_fn=into_cgroups_and_die_with_us(self.cgroups), close_fds=True, cwd="/")
 
     def _children(self, pid):
         try:

@@ -152,6 +152,26 @@ def cgroup_hierarchies():
     return layout
 
 
+def into_cgroups_and_die_with_us(cgroups):
+    """A preexec_fn, run between fork and exec: moves the child into the
+    sub-cgroups `cgroups`, and has it sent SIGTERM if the test runner dies
+    (a ctest timeout), so that nothing it starts outlives the test."""
+    procs_files = [os.path.join(c, "cgroup.procs") for c in cgroups]
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def in_child():
+        me = str(os.getpid()).encode()
+        for p in procs_files:
+            fd = os.open(p, os.O_WRONLY)
+            try:
+                os.write(fd, me)
+            finally:
+                os.close(fd)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+    return in_child
+
+
 def _cgroup_dirs(top):
     """Every cgroup directory below (and including) top, deepest first."""
     dirs = [dirpath for dirpath, _, _ in os.walk(top)]
@@ -298,20 +318,7 @@ class PrivateManager:
         os.makedirs(os.path.join(self.root, "var/lib/sysconf"), exist_ok=True)
         # With no /run/systemd on the host, the tmpfs goes on /run.
         run_mount = "/run/systemd" if os.path.isdir("/run/systemd") else "/run"
-        procs_files = [os.path.join(c, "cgroup.procs") for c in self.cgroups]
-        libc = ctypes.CDLL(None, use_errno=True)
-
-        def in_child():
-            # Between fork and exec: into our sub-cgroups, and die with the test.
-            me = str(os.getpid()).encode()
-            for p in procs_files:
-                fd = os.open(p, os.O_WRONLY)
-                try:
-                    os.write(fd, me)
-                finally:
-                    os.close(fd)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-
+        in_child = into_cgroups_and_die_with_us(self.cgroups)
         with open(os.devnull, "rb") as null, open(self.log, "ab") as log:
             try:
                 self.proc = subprocess.Popen(
