@@ -712,6 +712,39 @@ class TestHostile(SysconfTestCase):
         home = '[config]\nhome.file.".bashrc".text = "# bashrc\\n"\n' + extra_home
         return host, home
 
+    def test_a_unit_directory_link_adopted_and_backup_hidden(self):
+        # A merged-/usr root: /lib -> usr/lib.
+        root = self.new_root()
+        os.makedirs(os.path.join(root, "usr/lib/systemd/system"))
+        os.symlink("usr/lib", os.path.join(root, "lib"))
+        h.write(os.path.join(root, "usr/lib/systemd/system/fstrim.timer"), "[Timer]\nOnCalendar=weekly\n")
+        wants = os.path.join(root, "etc/systemd/system/timers.target.wants")
+        os.makedirs(wants)
+        # The distribution's own link, by the other road to the same file.
+        os.symlink("/lib/systemd/system/fstrim.timer", os.path.join(wants, "fstrim.timer"))
+        # An administrator's unit where sysconf will write one.
+        h.write(os.path.join(root, "etc/systemd/system/mine.service"), "[Service]\nExecStart=/bin/true\n")
+        gens = {1: self.base('systemd.units."fstrim.timer".wantedBy = ["timers.target"]\n'
+                             'systemd.services.mine.serviceConfig.ExecStart = "/bin/false"\n'),
+                2: self.base()}
+        self.use(1, gens)
+        r = self.switch(root)
+        unit_dir = os.path.join(root, "etc/systemd/system")
+        # Adopted, not moved aside: nothing named *.sysconf-backup that systemd would read.
+        self.assertEqual(sorted(os.listdir(wants)), ["fstrim.timer"], h.describe(r))
+        self.assertEqual(os.readlink(os.path.join(wants, "fstrim.timer")), "/usr/lib/systemd/system/fstrim.timer")
+        # The administrator's unit is kept under a hidden name, which systemd skips.
+        self.assertIn(".mine.service.sysconf-backup", os.listdir(unit_dir), h.describe(r))
+        self.assertNotIn("mine.service.sysconf-backup", os.listdir(unit_dir))
+        self.use(2, gens)
+        r = self.switch(root)
+        # No longer managed: the adopted link stays as the distribution had it,
+        # and the administrator's unit comes back.
+        self.assertTrue(os.path.lexists(os.path.join(wants, "fstrim.timer")), h.describe(r))
+        with open(os.path.join(unit_dir, "mine.service")) as f:
+            self.assertEqual(f.read(), "[Service]\nExecStart=/bin/true\n")
+        self.assertNotIn(".mine.service.sysconf-backup", os.listdir(unit_dir))
+
     def test_a_unmanaged_file_backup_and_put_back(self):
         root = self.new_root()
         gens = {1: self.base(), 2: self.base('environment.etc."motd".text = "managed motd\\n"\n'
