@@ -9,6 +9,7 @@ packages=(
   systemd                   # systemd-sysusers and systemd-tmpfiles, run by the tests' hooks under scratch roots,
                             # and the private `systemd --user` manager the unit tests switch against
   dbus-user-session systemd-container util-linux  # the manager's session pieces, nspawn, unshare
+  mmdebstrap                # the booted Debian 12 machine of tests/integration/test_machine.py
   python3-yaml              # tests/integration/test_vivobook.py re-parses every rendered YAML file
   kitty fuzzel mako-notifier  # test_vivobook.py loads the Vivobook's kitty.conf, fuzzel.ini and mako
                             # config with each program's own parser (headless: no display, no bus)

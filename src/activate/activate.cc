@@ -11,6 +11,7 @@
 #include "activate/command.h"
 #include "activate/home.h"
 #include "activate/hook_record.h"
+#include "activate/hostname.h"
 #include "activate/journal.h"
 #include "activate/packages.h"
 #include "store/generation.h"
@@ -53,6 +54,7 @@ class Activator {
     journal_.units.reload = plan.units.plan.reload;
     journal_.units.restart = plan.units.plan.restart;
     journal_.units.start = plan.units.plan.start;
+    journal_.units.start_if_wanted = plan.units.plan.start_if_wanted;
     phase("start");
     if (!plan.changes_anything()) report_.print("nothing to change\n");
     step(1, "stopping units");
@@ -64,6 +66,7 @@ class Activator {
     step(3, "linking /etc");
     if (changes(plan.etc)) report_.print(describe_etc_steps(plan));
     link_etc(plan);
+    set_hostname();
     phase("etc");
     step(4, "running hooks");
     run_hooks(plan);
@@ -112,15 +115,16 @@ class Activator {
       if (!backend->installed(p)) missing.push_back(p);
     if (missing.empty()) return;
     step(2, fmt::format("installing with {}: {}", backend->name(), fmt::join(missing, " ")));
-    std::string error = backend->install(missing);
-    if (!error.empty()) {
-      failed(error);
-      return;
-    }
+    // One package that cannot be installed fails alone: the others are
+    // installed, recorded and reported, and the next switch retries it.
+    PackageInstall outcome = install_available(*backend, missing);
+    for (auto& note : outcome.notes) say(note);
+    for (auto& failure : outcome.failures) failed(failure);
+    if (outcome.installed.empty()) return;
     auto ours = read_installed_by_sysconf(root_);
-    ours.insert(ours.end(), missing.begin(), missing.end());
+    ours.insert(ours.end(), outcome.installed.begin(), outcome.installed.end());
     write_installed_by_sysconf(root_, ours);
-    say(fmt::format("installed with {}: {}", backend->name(), fmt::join(missing, " ")));
+    say(fmt::format("installed with {}: {}", backend->name(), fmt::join(outcome.installed, " ")));
   }
 
   void remove_packages(const Plan& plan) {
@@ -134,9 +138,8 @@ class Activator {
     std::vector<std::string> drop, keep;
     for (const std::string& p : ours) (wanted.count(p) ? keep : drop).push_back(p);
     if (drop.empty()) return;
-    std::string error = backend->remove(drop);
-    if (!error.empty()) {
-      failed(error);
+    if (auto error = backend->remove(drop)) {
+      failed(*error);
       return;
     }
     write_installed_by_sysconf(root_, keep);
@@ -174,8 +177,15 @@ class Activator {
               break;
             }
             Fd dir = open_dir_beneath(root_.fd(), parent, false);
-            unlink_at(dir.get(), name);
             auto backup = backups.find(step.path);
+            if (backup != backups.end() && backup->second.empty()) {
+              // Adopted: it was there before sysconf, and stays.
+              say(fmt::format("{}: no longer managed; left as it was before sysconf", step.path));
+              backups.erase(backup);
+              backups_changed = true;
+              break;
+            }
+            unlink_at(dir.get(), name);
             if (backup != backups.end()) {
               if (rename_noreplace(dir.get(), backup->second, name)) say(fmt::format("{}: put back from {}", step.path, backup->second));
               backups.erase(backup);
@@ -192,9 +202,15 @@ class Activator {
             if (step.replaces_old && st.type == FileStat::Type::Dir && remove_empty_dirs(dir.get(), name))
               st = stat_at(dir.get(), name);
             bool ours = st.type == FileStat::Type::Missing || is_as_activated(root_.fd(), rel, *step.entry, false, "") ||
-                        (step.old && is_as_activated(root_.fd(), rel, *step.old, false, ""));
+                        (step.old && is_as_activated(root_.fd(), rel, *step.old, false, "")) ||
+                        reaches_same_file(root_, *step.entry) || (step.old && reaches_same_file(root_, *step.old));
+            if (step.adopt && !backups.count(step.path)) {
+              backups[step.path] = "";
+              backups_changed = true;
+              write_backups(root_, backups);
+            }
             if (!ours) {
-              std::string backup = move_aside(dir.get(), name);
+              std::string backup = move_aside(dir.get(), name, backup_name(step.path));
               backups[step.path] = backup;
               backups_changed = true;
               write_backups(root_, backups);
@@ -211,6 +227,15 @@ class Activator {
       }
     }
     if (backups_changed) write_backups(root_, backups);
+  }
+
+  void set_hostname() {
+    std::string message = apply_hostname(root_, *to_.manifest);
+    if (message.rfind("error: ", 0) == 0) {
+      failed(message.substr(7));
+    } else if (!message.empty()) {
+      say(message);
+    }
   }
 
   // Writes one entry. Returns false, writing nothing, when a copy's owner

@@ -22,10 +22,10 @@ void write_backups(const Root& root, const BackupRecord& record) {
   write_file_at(dir.get(), "backups.json", nlohmann::json(record).dump(2) + "\n", 0644);
 }
 
-std::string move_aside(int dir, const std::string& name) {
-  std::string backup = name + ".sysconf-backup";
+std::string move_aside(int dir, const std::string& name, const std::string& first) {
+  std::string backup = first;
   for (int n = 1; !rename_noreplace(dir, name, backup); ++n) {
-    backup = fmt::format("{}.sysconf-backup.{}", name, n);
+    backup = fmt::format("{}.{}", first, n);
     if (n > 1000) throw FsError(fmt::format("too many backups of `{}`", name), EEXIST);
   }
   return backup;

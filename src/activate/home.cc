@@ -82,7 +82,7 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
                       (step.old && is_as_activated(home, step.path, *step.old, true, plan.user));
           if (!ours) {
             // In the way (planned, or appeared since): moved aside, never overwritten.
-            std::string backup = move_aside(dir.get(), name);
+            std::string backup = move_aside(dir.get(), name, backup_name("/" + step.path));
             report.line('B', key + " " + backup);
             report.line('M', fmt::format("~{}/{}: not managed by sysconf; moved to {}", plan.user, step.path, backup));
           }

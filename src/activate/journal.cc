@@ -14,6 +14,7 @@ UnitPlan read_lists(const nlohmann::json& j) {
   p.reload = j.value("unitsToReload", std::vector<std::string>{});
   p.restart = j.value("unitsToRestart", std::vector<std::string>{});
   p.start = j.value("unitsToStart", std::vector<std::string>{});
+  p.start_if_wanted = j.value("unitsToStartIfWanted", std::vector<std::string>{});
   return p;
 }
 
@@ -21,6 +22,7 @@ void write_lists(nlohmann::json& j, const UnitPlan& p) {
   j["unitsToReload"] = p.reload;
   j["unitsToRestart"] = p.restart;
   j["unitsToStart"] = p.start;
+  j["unitsToStartIfWanted"] = p.start_if_wanted;
 }
 }  // namespace
 

@@ -1,76 +1,56 @@
 #include "activate/packages.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstdlib>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "activate/command.h"
 #include "store/store.h"
 
 namespace sc {
 
-namespace {
-
-// A backend is three command lines: query one package, install, remove.
-class CommandBackend : public PackageBackend {
- public:
-  CommandBackend(std::string name, std::vector<std::string> query, std::vector<std::string> install,
-                 std::vector<std::string> remove, std::string installed_marker = {})
-      : name_(std::move(name)), query_(std::move(query)), install_(std::move(install)), remove_(std::move(remove)),
-        marker_(std::move(installed_marker)) {}
-  std::string name() const override { return name_; }
-  bool installed(const std::string& package) override {
-    auto argv = query_;
-    argv.push_back(package);
-    CommandResult r = run_command(argv);
-    return r.status == 0 && (marker_.empty() || r.output.find(marker_) != std::string::npos);
+PackageInstall install_available(PackageBackend& backend, const std::vector<std::string>& missing) {
+  PackageInstall out;
+  if (missing.empty()) return out;
+  // Asking first keeps one missing candidate from failing the whole
+  // transaction ("Unable to locate package" stops apt-get before anything).
+  Availability answer = backend.availability(missing);
+  std::vector<std::string> candidates;
+  if (answer.error) {
+    // Not knowing is no reason to install nothing: the transaction, and one
+    // by one after it, still names each package that fails.
+    out.notes.push_back(fmt::format("could not ask {} which packages it can install: {}", backend.name(), *answer.error));
+    candidates = missing;
+  } else {
+    for (const std::string& p : missing) {
+      auto it = answer.unavailable.find(p);
+      if (it == answer.unavailable.end())
+        candidates.push_back(p);
+      else
+        out.failures.push_back(fmt::format("package {}: not installed: {} has no installation candidate for it ({})", p,
+                                           backend.name(), it->second));
+    }
   }
-  std::string install(const std::vector<std::string>& packages) override { return run(install_, packages); }
-  std::string remove(const std::vector<std::string>& packages) override { return run(remove_, packages); }
-
- private:
-  std::string run(std::vector<std::string> argv, const std::vector<std::string>& packages) {
-    if (packages.empty()) return {};
-    argv.insert(argv.end(), packages.begin(), packages.end());
-    CommandResult r = run_command(argv);
-    if (r.status == 0) return {};
-    std::string tail = r.output.size() > 2000 ? r.output.substr(r.output.size() - 2000) : r.output;
-    return argv[0] + " failed (exit " + std::to_string(r.status) + "): " + tail;
+  if (candidates.empty()) return out;
+  std::optional<std::string> error = backend.install(candidates);
+  if (!error) {
+    out.installed = candidates;
+    return out;
   }
-  std::string name_;
-  std::vector<std::string> query_, install_, remove_;
-  std::string marker_;
-};
-
-bool executable(const char* path) { return access(path, X_OK) == 0; }
-
-}  // namespace
-
-std::unique_ptr<PackageBackend> detect_package_backend(const Root& root) {
-  if (const char* test = std::getenv("SYSCONF_TEST_PACKAGE_BACKEND"); test && *test) {
-    std::string s = test;
-    return std::make_unique<CommandBackend>("test", std::vector<std::string>{s, "query"},
-                                            std::vector<std::string>{s, "install"}, std::vector<std::string>{s, "remove"});
+  // The transaction failed as a whole (a broken dependency, a failing
+  // maintainer script): what it did install stays; the rest one at a time.
+  for (const std::string& p : candidates) {
+    if (backend.installed(p)) {
+      out.installed.push_back(p);
+      continue;
+    }
+    std::optional<std::string> alone = candidates.size() == 1 ? error : backend.install({p});
+    if (alone)
+      out.failures.push_back(fmt::format("package {}: not installed: {}", p, *alone));
+    else
+      out.installed.push_back(p);
   }
-  if (!root.is_live()) return nullptr;
-  if (executable("/usr/bin/apt-get"))
-    return std::make_unique<CommandBackend>(
-        "apt", std::vector<std::string>{"dpkg-query", "-W", "-f=${Status}"},
-        std::vector<std::string>{"env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q"},
-        std::vector<std::string>{"env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "remove", "-y", "-q"},
-        "install ok installed");
-  if (executable("/usr/bin/dnf"))
-    return std::make_unique<CommandBackend>("dnf", std::vector<std::string>{"rpm", "-q"},
-                                            std::vector<std::string>{"dnf", "install", "-y"},
-                                            std::vector<std::string>{"dnf", "remove", "-y"});
-  if (executable("/usr/bin/pacman"))
-    return std::make_unique<CommandBackend>("pacman", std::vector<std::string>{"pacman", "-Q"},
-                                            std::vector<std::string>{"pacman", "-S", "--noconfirm", "--needed"},
-                                            std::vector<std::string>{"pacman", "-R", "--noconfirm"});
-  return nullptr;
+  return out;
 }
 
 std::vector<std::string> read_installed_by_sysconf(const Root& root) {

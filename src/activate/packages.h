@@ -1,32 +1,31 @@
 // Packages: installs what the generation wants and is missing, and removes
 // what it dropped, but only packages sysconf itself installed (recorded in
-// /var/lib/sysconf/packages.json). A backend for apt, dnf and pacman, chosen
-// by which is on the machine. Under a --root other than / nothing runs: the
-// plan shows what would. (Tests set SYSCONF_TEST_PACKAGE_BACKEND to a script
-// taking `query NAME`, `install NAMES...`, `remove NAMES...`.)
+// /var/lib/sysconf/packages.json). The package managers themselves are in
+// package_backend.h. Under a --root other than / nothing runs: the plan shows
+// what would.
 #pragma once
 
-#include <memory>
 #include <string>
 #include <vector>
 
+#include "activate/package_backend.h"
 #include "util/safe_fs.h"
 
 namespace sc {
 
-class PackageBackend {
- public:
-  virtual ~PackageBackend() = default;
-  virtual std::string name() const = 0;
-  virtual bool installed(const std::string& package) = 0;
-  // Returns an error message, empty on success.
-  virtual std::string install(const std::vector<std::string>& packages) = 0;
-  virtual std::string remove(const std::vector<std::string>& packages) = 0;
+struct PackageInstall {
+  std::vector<std::string> installed;  // installed by this step: sysconf's, to remove when dropped
+  std::vector<std::string> failures;   // one message a package still missing, naming it and why
+  std::vector<std::string> notes;      // what else happened (the availability query failed)
 };
 
-// The backend for this machine, or null when packages cannot be managed here
-// (a --root other than /, or no known package manager).
-std::unique_ptr<PackageBackend> detect_package_backend(const Root& root);
+// Installs as many of `missing` as the package manager can, so that one
+// package it cannot install does not keep the others out: the packages with
+// an installation candidate in one transaction; if that transaction fails,
+// each still missing alone, so that each failure names one package. Each
+// package without a candidate fails alone with the package manager's reason.
+// REQUIRES: none of `missing` is installed.
+PackageInstall install_available(PackageBackend& backend, const std::vector<std::string>& missing);
 
 std::vector<std::string> read_installed_by_sysconf(const Root& root);
 void write_installed_by_sysconf(const Root& root, const std::vector<std::string>& packages);

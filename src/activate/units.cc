@@ -114,6 +114,29 @@ UnitSet generation_units(const Root& root, const std::vector<ManifestFile>& file
   return set;
 }
 
+namespace {
+
+// The units of `generation` that a package provides: its aliases and links
+// to a package's unit, and units known only by sysconf's drop-ins. A
+// manager that cannot find one yet will once this switch's packages are in.
+std::vector<std::string> package_units(const Manifest& generation) {
+  std::set<std::string> names;
+  const std::string dir = kSystemUnitDir;
+  for (const ManifestFile& f : generation.files) {
+    if (f.path.compare(0, dir.size(), dir) != 0) continue;
+    std::string rel = f.path.substr(dir.size());
+    size_t slash = rel.find('/');
+    std::string leaf = slash == std::string::npos ? rel : rel.substr(slash + 1);
+    bool into_package = f.type == "symlink" && f.target.front() == '/' && f.target != "/dev/null";
+    if (into_package && leaf.find('/') == std::string::npos) names.insert(leaf);
+  }
+  for (const ManifestUnit& u : units_among(generation.files, dir))
+    if (!u.file) names.insert(u.name);
+  return {names.begin(), names.end()};
+}
+
+}  // namespace
+
 UnitSteps plan_system_units(const Root& root, const Manifest* from, const Manifest& to, const ReadObject& unbuilt,
                             const Journal* resume) {
   UnitSteps steps;
@@ -139,6 +162,8 @@ UnitSteps plan_system_units(const Root& root, const Manifest* from, const Manife
   }
   steps.manager = true;
   steps.plan = plan_units(old_units, new_units, active);
+  for (const std::string& name : package_units(to))
+    if (!active.count(name) && manager->status(name).load_state == "not-found") steps.plan.start_if_wanted.push_back(name);
   if (resume) merge_resumed(steps.plan, resume->units);
   return steps;
 }
@@ -147,6 +172,7 @@ void merge_resumed(UnitPlan& plan, const UnitPlan& resumed) {
   merge(plan.reload, resumed.reload);
   merge(plan.restart, resumed.restart);
   merge(plan.start, resumed.start);
+  merge(plan.start_if_wanted, resumed.start_if_wanted);
 }
 
 void run_stop_step(SystemdManager& manager, const UnitPlan& plan, const std::string& label, UnitJobsReport& report) {
@@ -173,6 +199,22 @@ void run_start_steps(SystemdManager& manager, const UnitPlan& plan, const std::v
   std::sort(start.begin(), start.end());
   start.erase(std::unique(start.begin(), start.end()), start.end());
   run_step(manager, "StartUnit", "starting", start, label, report);
+  // Units that exist only now that their package is installed (greetd
+  // behind display-manager.service): started if an active unit pulls them
+  // in, as the boot would have.
+  std::vector<std::string> arrived;
+  for (const std::string& unit : plan.start_if_wanted) {
+    UnitStatus s = manager.status(unit);
+    if (s.load_state != "loaded" || (s.active_state != "inactive" && s.active_state != "failed")) continue;
+    for (const std::string& by : s.wanted_by) {
+      std::string state = manager.status(by).active_state;
+      if (state == "active" || state == "activating") {
+        arrived.push_back(unit);
+        break;
+      }
+    }
+  }
+  run_step(manager, "StartUnit", "starting (now installed)", arrived, label, report);
   report_failed_units(manager, all, label, report);
 }
 

@@ -6,6 +6,14 @@
 
 namespace sc {
 
+bool is_package_name(std::string_view name) {
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  if (name.empty() || !alnum(name.front())) return false;
+  for (char c : name)
+    if (!alnum(c) && c != '+' && c != '-' && c != '.' && c != '_' && c != '@' && c != ':') return false;
+  return true;
+}
+
 std::string describe_type(const Type& t) {
   switch (t.kind) {
     case Type::Kind::Bool: return "bool";

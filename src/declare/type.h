@@ -31,6 +31,14 @@ struct Type {
 // How a type is written: "attrsOf(file)", "enum [\"a\", \"b\"]".
 std::string describe_type(const Type& type);
 
+// Whether `name` is a package name: a letter or digit, then letters, digits
+// and `+ - . _ @ :` (Debian's, Fedora's and Arch's names, and apt's
+// `name:arch`). Names reach package managers' command lines, so one that
+// starts with `-` or holds a space must be refused where it is defined.
+bool is_package_name(std::string_view name);
+inline constexpr const char* kPackageNameRule =
+    "a package name starts with a letter or digit and holds only letters, digits and + - . _ @ :";
+
 // Whether `v` has the right shape for `type` at its top level (used by either).
 bool value_fits(const Type& type, const Value* v);
 

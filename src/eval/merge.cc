@@ -159,6 +159,8 @@ void Merger::type_error(const Type& type, const Value* v, const MergeDef& d, con
     auto near = v->is_string() ? closest_names(v->str(), type.enum_values, 1) : std::vector<std::string>{};
     diag.help = near.empty() ? fmt::format("use one of {}", describe_type(type).substr(5))
                              : fmt::format("did you mean \"{}\"? The values are {}", near[0], describe_type(type).substr(5));
+  } else if (type.kind == Type::Kind::Package && v->is_string()) {
+    diag.help = kPackageNameRule;
   } else {
     diag.help = fmt::format("write a value of type {} here", describe_type(type));
   }
@@ -251,7 +253,7 @@ const Value* Merger::check_scalar(const Type& type, const Value* v, const MergeD
     case Type::Kind::Str:
     case Type::Kind::Package:
       if (v->kind != ValueKind::String) type_error(type, v, d, where);
-      if (type.kind == Type::Kind::Package && (v->str().empty() || v->str().find_first_of(" \t\n/") != std::string_view::npos))
+      if (type.kind == Type::Kind::Package && !is_package_name(v->str()))
         type_error(type, v, d, where, fmt::format("{}, which is not a package name", show_value(v)));
       return v;
     case Type::Kind::Enum:

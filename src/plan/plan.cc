@@ -80,6 +80,32 @@ bool is_as_activated(int base, const std::string& rel, const ManifestFile& entry
   return st.type == FileStat::Type::File && copy_matches(base, rel, entry);
 }
 
+bool reaches_same_file(const Root& root, const ManifestFile& entry) {
+  std::string rel = Root::relative(entry.path);
+  auto [parent, name] = split_parent(rel);
+  try {
+    Fd dir = open_dir_beneath(root.fd(), parent, false);
+    if (stat_at(dir.get(), name).type != FileStat::Type::Symlink) return false;
+  } catch (const FsError&) {
+    return false;
+  }
+  std::string ours = entry.type == "symlink" ? entry.target : static_link_target(entry.path);
+  std::string target = ours.front() == '/' ? ours : "/" + parent + "/" + ours;
+  return root.same_file_inside(entry.path, target);
+}
+
+std::string backup_name(const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string parent = path.substr(0, slash), name = path.substr(slash + 1);
+  // Unit directories read every name (and warn at each daemon-reload about
+  // those that are not units); *.d directories are read by many tools, some
+  // of them every file. All of them skip hidden files.
+  bool scanned = parent.ends_with(".d") || parent.ends_with(".wants") || parent.ends_with(".requires") ||
+                 parent.rfind("/etc/systemd", 0) == 0 || parent.rfind("/etc/udev", 0) == 0 ||
+                 parent.find("/systemd/") != std::string::npos;
+  return (scanned ? "." : "") + name + ".sysconf-backup";
+}
+
 bool Plan::changes_anything() const {
   auto busy = [](const std::vector<FileStep>& steps) {
     return std::any_of(steps.begin(), steps.end(), [](const FileStep& s) {
@@ -155,6 +181,14 @@ class Planner {
       }
       bool as_new = st.type != FileStat::Type::Missing && is_as_activated(base, rel, entry, home, user);
       bool as_old = old && st.type != FileStat::Type::Missing && is_as_activated(base, rel, *old, home, user);
+      if (!home && !as_new && !as_old && st.type == FileStat::Type::Symlink &&
+          (reaches_same_file(root_, entry) || (old && reaches_same_file(root_, *old)))) {
+        // The same file by another road: made ours, written the way sysconf writes it.
+        step.op = FileOp::Update;
+        step.adopt = !old;
+        steps.push_back(std::move(step));
+        continue;
+      }
       if (st.type == FileStat::Type::Missing) {
         step.op = FileOp::Create;
       } else if (as_new) {
@@ -171,7 +205,8 @@ class Planner {
         step.note = "changed by hand since sysconf wrote it; left alone";
       } else {
         step.op = FileOp::Backup;
-        step.note = fmt::format("not managed by sysconf; moved aside to {}.sysconf-backup", entry.path);
+        step.note = fmt::format("not managed by sysconf; moved aside to {}/{}", entry.path.substr(0, entry.path.rfind('/')),
+                                backup_name(entry.path));
         if (options_.no_backup)
           diags_.error(fmt::format("{}{} exists and is not managed by sysconf", where, entry.path), SourcePos{},
                        "move it away yourself, or run without --no-backup to have it moved to " + entry.path +

@@ -38,6 +38,10 @@ struct FileStep {
   // made for old files, or an old file where a directory is needed): it is
   // removed with the old entries, before anything is written.
   bool replaces_old = false;
+  // What is there is a link that is not sysconf's but reaches the same file
+  // as the entry's would (Debian's own timers.target.wants/fstrim.timer,
+  // or what `systemctl reenable` wrote): adopted, not moved aside.
+  bool adopt = false;
 };
 
 struct HomePlan {
@@ -100,6 +104,15 @@ Plan make_plan(const Root& root, const Manifest* from, const Manifest& to, const
 std::string static_link_target(const std::string& etc_path);
 // Where a home file is linked to: the user's profile, files/<rel>.
 std::string home_link_target(const std::string& user, const std::string& rel);
+
+// Whether the symlink at the /etc entry's path reaches, inside the root, the
+// same file as the link sysconf writes for it would (merged-/usr included).
+bool reaches_same_file(const Root& root, const ManifestFile& entry);
+
+// The name a file in the way is moved aside to, beside it: P.sysconf-backup,
+// or .P.sysconf-backup (hidden) in a directory that systemd, udev, modprobe,
+// sysctl, tmpfiles and the like read every file of.
+std::string backup_name(const std::string& path);
 
 // Whether the file at `rel` under `base` is what activating `entry` leaves
 // there (`home`: a home file, linked through the user's profile).

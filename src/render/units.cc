@@ -119,6 +119,11 @@ void UnitRenderer::render(const UnitOptions& options, std::vector<RenderedUnitFi
     RenderedUnitFile f;
     f.file.path = dir + unit;
     f.file.content = std::move(content);
+    // A system unit is a file in /etc/systemd/system, as a package's or an
+    // administrator's would be: systemd treats a link that leaves its search
+    // path as a "linked" unit, which `systemctl disable` deletes and
+    // `reenable` then cannot find. Drop-ins and .wants/ links stay links.
+    if (dir.starts_with("/etc/") && unit.find('/') == std::string::npos) f.file.mode = "0644";
     f.option = option;
     files.push_back(std::move(f));
   };

@@ -39,11 +39,33 @@ TreeEntry link_to_object(const std::string& path, const std::string& object) {
   return link_to(up + object);
 }
 
-TreeEntry file_with(std::string content) {
+TreeEntry file_with(std::string content, bool executable = false) {
   TreeEntry e;
   e.kind = TreeEntry::Kind::File;
   e.content = std::move(content);
+  e.executable = executable;
   return e;
+}
+
+// Whether `path` is a unit file itself (not a drop-in or a .wants/ link):
+// its parent is a unit directory.
+bool is_unit_file(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return false;
+  std::string_view parent = std::string_view(path).substr(0, slash);
+  return parent.ends_with("systemd/system") || parent.ends_with("systemd/user");
+}
+
+// What a generation's tree holds at a rendered file's place. A unit file is
+// kept under its own name rather than linked to its object
+// (<hash>-name.service): systemd follows the links to the last file and,
+// when that file's name differs from the unit's, calls the unit an alias
+// (`systemctl is-enabled` says "alias", `reenable` fails). NixOS gives
+// every unit's last file the unit's name for the same reason.
+TreeEntry tree_entry(const std::string& tree_path, const RenderedFile& f, const ManifestFile& entry) {
+  if (entry.type == "symlink") return link_to(entry.target);
+  if (is_unit_file(f.path)) return file_with(f.content, f.executable);
+  return link_to_object(tree_path, entry.object);
 }
 
 // A rendered file → its manifest entry, adding its content to the store.
@@ -107,8 +129,7 @@ BuiltGeneration build_generation(const Rendered& rendered, const BuildInfo& info
   for (const RenderedFile& f : rendered.etc) {
     ManifestFile entry = store_file(f, store);
     std::string rel = f.path.substr(5);  // below /etc/
-    if (entry.type == "file") place(tree.children["etc"], rel, link_to_object("etc/" + rel, entry.object));
-    if (entry.type == "symlink") place(tree.children["etc"], rel, link_to(entry.target));
+    if (entry.type != "secret") place(tree.children["etc"], rel, tree_entry("etc/" + rel, f, entry));
     tree.children["etc"].kind = TreeEntry::Kind::Dir;
     m.files.push_back(std::move(entry));
   }
@@ -121,8 +142,7 @@ BuiltGeneration build_generation(const Rendered& rendered, const BuildInfo& info
     home_tree.children["files"].kind = TreeEntry::Kind::Dir;
     for (const RenderedFile& f : h.files) {
       ManifestFile entry = store_file(f, store);
-      if (entry.type == "file") place(home_tree.children["files"], f.path, link_to_object("files/" + f.path, entry.object));
-      if (entry.type == "symlink") place(home_tree.children["files"], f.path, link_to(entry.target));
+      if (entry.type != "secret") place(home_tree.children["files"], f.path, tree_entry("files/" + f.path, f, entry));
       home.files.push_back(std::move(entry));
     }
     home_tree.children["manifest.json"] = file_with(home_manifest_json(home));

@@ -126,6 +126,18 @@ UnitStatus SystemdManager::status(const std::string& unit) {
   s.active_state = get("org.freedesktop.systemd1.Unit", "ActiveState");
   s.sub_state = get("org.freedesktop.systemd1.Unit", "SubState");
   s.fragment_path = get("org.freedesktop.systemd1.Unit", "FragmentPath");
+  s.load_state = get("org.freedesktop.systemd1.Unit", "LoadState");
+  for (const char* property : {"WantedBy", "RequiredBy"}) {
+    BusError pe;
+    char** list = nullptr;
+    if (sd_bus_get_property_strv(bus_, kDestination, path, "org.freedesktop.systemd1.Unit", property, &pe.e, &list) >= 0 && list) {
+      for (char** p = list; *p; ++p) {
+        s.wanted_by.emplace_back(*p);
+        std::free(*p);
+      }
+      std::free(list);
+    }
+  }
   if (unit.size() > 8 && unit.compare(unit.size() - 8, 8, ".service") == 0) {
     s.result = get("org.freedesktop.systemd1.Service", "Result");
     BusError pe;

@@ -23,6 +23,8 @@ struct UnitStatus {
   std::string result;        // a service's Result ("exit-code"), if it has one
   std::optional<int> exit_status;  // a service's ExecMainStatus
   std::string fragment_path;
+  std::string load_state;    // "loaded", "not-found", ...
+  std::vector<std::string> wanted_by;  // WantedBy and RequiredBy: who pulls it in
 };
 
 struct JobOutcome {

@@ -42,7 +42,12 @@ class Planner {
       }
       const UnitSections& new_file = now->second;
       if (suffix_of(unit) == "target") {
-        restart_target(unit, new_file);
+        // NixOS starts every active target again at each switch (and hides
+        // them from its output); sysconf, sharing /etc/systemd/system with
+        // the distribution, starts only targets whose own file changed or
+        // that gained links (below), so that a switch that changes nothing
+        // touches nothing.
+        if (compare_units(old_file, new_file) != UnitChange::Equal) restart_target(unit, new_file);
         continue;
       }
       switch (compare_units(old_file, new_file)) {
@@ -192,6 +197,7 @@ std::string describe_unit_plan(const UnitPlan& plan, const std::string& scope_la
   line("reload", plan.reload);
   line("restart", plan.restart);
   line("start", plan.start);
+  line("start, if their package provides them and an active unit wants them,", plan.start_if_wanted);
   return out;
 }
 

@@ -27,7 +27,13 @@ struct UnitPlan {
   std::vector<std::string> reload;   // after daemon-reload
   std::vector<std::string> restart;
   std::vector<std::string> start;
-  bool empty() const { return stop.empty() && reload.empty() && restart.empty() && start.empty(); }
+  // Units the manager did not find when the plan was made (their package is
+  // not installed yet): after the package step, each that an active unit
+  // wants or requires is started, as it would have been at boot.
+  std::vector<std::string> start_if_wanted;
+  bool empty() const {
+    return stop.empty() && reload.empty() && restart.empty() && start.empty() && start_if_wanted.empty();
+  }
 };
 
 // `active`: every unit the manager reports active or activating (with its

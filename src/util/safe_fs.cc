@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
@@ -338,6 +339,21 @@ std::string Root::read_inside(std::string_view absolute, mode_t* mode, uid_t* ui
     if (uid) *uid = st.st_uid;
   }
   return read_all(owned.get(), std::string(absolute), 64u << 20);
+}
+
+bool Root::same_file_inside(std::string_view a, std::string_view b) const {
+  auto identity = [&](std::string_view absolute) -> std::optional<std::pair<dev_t, ino_t>> {
+    std::string rel = relative(absolute);
+    long fd = openat2_call(fd_.get(), rel.empty() ? "." : rel.c_str(), O_PATH | O_CLOEXEC,
+                           RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+    if (fd < 0) return std::nullopt;
+    Fd owned(static_cast<int>(fd));
+    struct stat st;
+    if (fstat(owned.get(), &st) != 0) return std::nullopt;
+    return std::make_pair(st.st_dev, st.st_ino);
+  };
+  auto x = identity(a), y = identity(b);
+  return x && y && *x == *y;
 }
 
 }  // namespace sc

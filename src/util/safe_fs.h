@@ -114,6 +114,10 @@ class Root {
   // Reads an absolute path of the configured system, resolving symlinks
   // inside the root (RESOLVE_IN_ROOT). Throws FsError.
   std::string read_inside(std::string_view absolute, mode_t* mode = nullptr, uid_t* uid = nullptr) const;
+  // Whether two absolute paths of the configured system are the same file
+  // once every symlink is followed inside the root (so /lib/x and /usr/lib/x
+  // on a merged-/usr system are). False when either does not resolve.
+  bool same_file_inside(std::string_view a, std::string_view b) const;
 
  private:
   std::string path_;

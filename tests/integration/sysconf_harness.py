@@ -330,27 +330,51 @@ def group_id(root, group):
 
 
 FAKE_BACKEND = """#!/bin/sh
-# A fake package manager: the installed set is one name a line in $STATE.
+# A fake package manager. The installed set is one name a line in $STATE;
+# the names in $UNAVAILABLE have no installation candidate; the names in
+# $BROKEN have one, but installing them fails. An install is one transaction,
+# as apt-get's is: any failure installs nothing. Package names must follow
+# `--`; the log records each call without it.
 STATE={state}
+UNAVAILABLE={unavailable}
+BROKEN={broken}
 LOG={log}
 cmd="$1"; shift
+if [ "$1" != "--" ]; then echo "fake-pkg: no -- before the package names: $*" >&2; exit 2; fi
+shift
 echo "$cmd $*" >> "$LOG"
-touch "$STATE"
+touch "$STATE" "$UNAVAILABLE" "$BROKEN"
 case "$cmd" in
   query) grep -qx -- "$1" "$STATE" ;;
-  install) for p in "$@"; do grep -qx -- "$p" "$STATE" || echo "$p" >> "$STATE"; done ;;
+  available) for p in "$@"; do grep -qx -- "$p" "$UNAVAILABLE" || echo "$p"; done ;;
+  install)
+    status=0
+    for p in "$@"; do
+      if grep -qx -- "$p" "$UNAVAILABLE"; then echo "E: Unable to locate package $p"; status=100; fi
+    done
+    [ $status = 0 ] || exit $status
+    for p in "$@"; do
+      if grep -qx -- "$p" "$BROKEN"; then echo "E: $p: post-installation script returned error exit status 1"; exit 100; fi
+    done
+    for p in "$@"; do grep -qx -- "$p" "$STATE" || echo "$p" >> "$STATE"; done ;;
   remove) for p in "$@"; do grep -vx -- "$p" "$STATE" > "$STATE.new"; mv "$STATE.new" "$STATE"; done ;;
   *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac
 """
 
 
-def make_fake_backend(directory, preinstalled=()):
+def make_fake_backend(directory, preinstalled=(), unavailable=(), broken=()):
+    """The fake package manager's script, its installed set and its call log.
+    The sets of unavailable and broken names are the files `unavailable` and
+    `broken` beside them: a test may rewrite them between runs."""
     state = os.path.join(directory, "installed")
     log = os.path.join(directory, "calls.log")
     script = os.path.join(directory, "fake-pkg")
-    write(script, FAKE_BACKEND.format(state=state, log=log), 0o755)
+    paths = {name: os.path.join(directory, name) for name in ("unavailable", "broken")}
+    write(script, FAKE_BACKEND.format(state=state, log=log, **paths), 0o755)
     write(state, "".join(p + "\n" for p in preinstalled))
+    write(paths["unavailable"], "".join(p + "\n" for p in unavailable))
+    write(paths["broken"], "".join(p + "\n" for p in broken))
     write(log, "")
     return script, state, log
 

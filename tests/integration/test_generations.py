@@ -112,6 +112,8 @@ def ini(**sections):
 def expected_etc(n):
     common = {
         "locale.conf": ("link", b"LANG=en_US.UTF-8\n"),
+        "default/locale": ("link", b"LANG=en_US.UTF-8\n"),
+        "locale.gen": ("link", None),
         "vconsole.conf": ("link", b"KEYMAP=us\n"),
         "sysusers.d/sysconf.conf": ("link", None),
         "tmpfiles.d/sysconf-homes.conf": ("link", None),
@@ -1113,11 +1115,11 @@ class TestFilesystem(SysconfTestCase):
         self.sc(root, "switch", prefix=self.prefix, expect=0)
         # Fill it, leaving ~256 KiB.
         filler = os.path.join(self.view, "filler")
-        with open(filler, "wb") as f:
+        # Unbuffered: a buffered file would raise ENOSPC again when closed.
+        with open(filler, "wb", buffering=0) as f:
             try:
                 while True:
                     f.write(b"\0" * 65536)
-                    f.flush()
             except OSError:
                 pass
         os.truncate(filler, max(0, os.path.getsize(filler) - 256 * 1024))
@@ -1177,6 +1179,10 @@ class TestFilesystem(SysconfTestCase):
 # 8. Packages
 
 
+# C.UTF-8 needs no locales package, which would otherwise join every list.
+PACKAGES_HEAD = HOST_HEAD + 'i18n.defaultLocale = "C.UTF-8"\n'
+
+
 class TestPackages(SysconfTestCase):
 
     def test_install_remove_only_ours(self):
@@ -1184,9 +1190,9 @@ class TestPackages(SysconfTestCase):
         backend, state, log = h.make_fake_backend(os.path.join(self.tmp, "pkg"), preinstalled=["vim", "htop"])
         env = {"SYSCONF_TEST_PACKAGE_BACKEND": backend}
         gens = {
-            1: (HOST_HEAD + 'environment.systemPackages = ["git", "vim"]\n',
+            1: (PACKAGES_HEAD + 'environment.systemPackages = ["git", "vim"]\n',
                 '[config]\nhome.packages = ["ripgrep"]\n'),
-            2: (HOST_HEAD + 'environment.systemPackages = ["curl"]\n', '[config]\nhome.packages = []\n'),
+            2: (PACKAGES_HEAD + 'environment.systemPackages = ["curl"]\n', '[config]\nhome.packages = []\n'),
         }
         def ours():
             with open(os.path.join(root, h.STATE, "packages.json")) as f:
@@ -1230,6 +1236,66 @@ class TestPackages(SysconfTestCase):
         r = self.sc(root, "switch", expect=0)
         self.assertIn("curl", r.stdout)
         self.assertEqual(h.read_lines(log)[n:], [], "no package command under --root without a backend")
+
+    def ours(self, root):
+        with open(os.path.join(root, h.STATE, "packages.json")) as f:
+            return json.load(f)["installedBySysconf"]
+
+    def test_unavailable_package_fails_alone(self):
+        # niri has no installation candidate (Debian 12 has none): the
+        # others are installed all the same, and only niri is retried.
+        root = self.new_root()
+        directory = os.path.join(self.tmp, "pkg")
+        backend, state, log = h.make_fake_backend(directory, unavailable=["niri"])
+        env = {"SYSCONF_TEST_PACKAGE_BACKEND": backend}
+        gens = {1: (PACKAGES_HEAD + 'environment.systemPackages = ["git", "niri", "curl"]\n',
+                    '[config]\nhome.packages = ["ripgrep"]\n')}
+        self.use(1, gens)
+        r = self.sc(root, "switch", env=env, expect=3)
+        self.assertEqual(sorted(h.read_lines(state)), ["curl", "git", "ripgrep"], h.describe(r))
+        self.assertEqual(self.ours(root), ["curl", "git", "ripgrep"], "packages.json records what was installed")
+        out = r.stdout + r.stderr
+        self.assertIn("package niri: not installed: test has no installation candidate for it "
+                      "(the test backend does not list it as available)", out)
+        self.assertIn("installed with test: curl git ripgrep", out)
+        self.assertEqual([l for l in h.read_lines(log) if l.startswith("install")], ["install curl git ripgrep"],
+                         "one transaction, without the package that has no candidate")
+        self.assertNotRegex(out, r"package (curl|git|ripgrep)\b.*not installed")
+
+        # The next switch asks again about niri alone, installs nothing else.
+        n = len(h.read_lines(log))
+        r = self.sc(root, "switch", env=env, expect=3)
+        calls = [l for l in h.read_lines(log)[n:] if not l.startswith("query")]
+        self.assertEqual(calls, ["available niri"], h.describe(r))
+        self.assertIn("package niri: not installed", r.stdout + r.stderr)
+
+        # Once a source has it, the next switch installs it and succeeds.
+        h.write(os.path.join(directory, "unavailable"), "")
+        n = len(h.read_lines(log))
+        self.sc(root, "switch", env=env, expect=0)
+        calls = [l for l in h.read_lines(log)[n:] if not l.startswith("query")]
+        self.assertEqual(calls, ["available niri", "install niri"])
+        self.assertEqual(self.ours(root), ["curl", "git", "niri", "ripgrep"])
+
+    def test_failed_transaction_installs_one_by_one(self):
+        # A package with a candidate whose installation fails (a broken
+        # maintainer script) fails the whole transaction: each package is
+        # then installed alone, so that the failure names only that one.
+        root = self.new_root()
+        backend, state, log = h.make_fake_backend(os.path.join(self.tmp, "pkg"), preinstalled=["vim"],
+                                                  broken=["badpkg"])
+        env = {"SYSCONF_TEST_PACKAGE_BACKEND": backend}
+        gens = {1: (PACKAGES_HEAD + 'environment.systemPackages = ["git", "badpkg", "curl", "vim"]\n', "[config]\n")}
+        self.use(1, gens)
+        r = self.sc(root, "switch", env=env, expect=3)
+        self.assertEqual(sorted(h.read_lines(state)), ["curl", "git", "vim"], h.describe(r))
+        self.assertEqual(self.ours(root), ["curl", "git"])
+        out = r.stdout + r.stderr
+        self.assertIn(f"package badpkg: not installed: {backend} failed (exit 100): "
+                      "E: badpkg: post-installation script returned error exit status 1", out)
+        self.assertEqual(out.count("not installed"), 1, h.describe(r))
+        installs = [l for l in h.read_lines(log) if l.startswith("install")]
+        self.assertEqual(installs, ["install badpkg curl git", "install badpkg", "install curl", "install git"])
 
 
 def main():
