@@ -97,9 +97,8 @@ class Activator {
 
   void units(void (*run_step)(const Root&, const UnitSteps&, UnitJobsReport&), const Plan& plan) {
     UnitJobsReport r;
+    r.live = [&](const std::string& text, bool failure) { failure ? failed(text) : say(text); };
     run_step(root_, plan.units, r);
-    for (auto& m : r.messages) say(m);
-    for (auto& f : r.failures) failed(f);
   }
 
   void install_packages(const Plan& plan) {

@@ -157,9 +157,11 @@ UnitPlan decode_lists(const std::string& text) {
   std::unique_ptr<SystemdManager> manager;
   UnitPlan unit_plan;
   const std::string label = "user units of " + plan.user;
-  auto emit = [&](const UnitJobsReport& r) {
-    for (const std::string& m : r.messages) report.line('M', m);
-    for (const std::string& f : r.failures) report.line('E', f);
+  // Each step's messages reach the parent as they are made.
+  auto unit_report = [&] {
+    UnitJobsReport r;
+    r.live = [&](const std::string& text, bool failure) { report.line(failure ? 'E' : 'M', text); };
+    return r;
   };
   if (!units.old_units.units.empty() || !units.new_units.units.empty()) {
     std::string error;
@@ -181,9 +183,8 @@ UnitPlan decode_lists(const std::string& text) {
         report.line('E', fmt::format("{}: the journal could not record them; none was stopped", label));
         unit_plan.stop.clear();
       }
-      UnitJobsReport r;
+      UnitJobsReport r = unit_report();
       run_stop_step(*manager, unit_plan, label, r);
-      emit(r);
       // A point the crash tests stop at (the parent kills both processes).
       report.line('S', "");
       (void)!read(ack, &recorded, 1);
@@ -191,9 +192,8 @@ UnitPlan decode_lists(const std::string& text) {
   }
   apply(home, plan, backups, run_on_change, as, report);
   if (manager) {
-    UnitJobsReport r;
+    UnitJobsReport r = unit_report();
     run_start_steps(*manager, unit_plan, units.all, label, r);
-    emit(r);
   }
   _exit(0);
 }

@@ -48,10 +48,10 @@ std::string unit_ref(const std::string& unit, const std::string& label) {
 void run_step(SystemdManager& manager, const char* method, const char* gerund, const std::vector<std::string>& units,
               const std::string& label, UnitJobsReport& report) {
   if (units.empty()) return;
-  report.messages.push_back(fmt::format("{} the following {}: {}", gerund, label, fmt::join(units, ", ")));
+  report.say(fmt::format("{} the following {}: {}", gerund, label, fmt::join(units, ", ")));
   for (const JobOutcome& job : manager.run_jobs(method, units, kJobTimeout)) {
     if (job.ok()) continue;
-    report.failures.push_back(fmt::format("unit {} failed to {}: {} ({})", unit_ref(job.unit, label), job.verb, job.result,
+    report.fail(fmt::format("unit {} failed to {}: {} ({})", unit_ref(job.unit, label), job.verb, job.result,
                                           status_detail(manager.status(job.unit))));
   }
 }
@@ -79,11 +79,21 @@ void report_failed_units(SystemdManager& manager, const std::vector<std::string>
     bool already = std::any_of(report.failures.begin(), report.failures.end(),
                                [&](const std::string& f) { return f.rfind("unit " + unit_ref(unit, label) + " ", 0) == 0; });
     if (already) continue;
-    report.failures.push_back(fmt::format("unit {} failed ({})", unit_ref(unit, label), status_detail(s)));
+    report.fail(fmt::format("unit {} failed ({})", unit_ref(unit, label), status_detail(s)));
   }
 }
 
 }  // namespace
+
+void UnitJobsReport::say(std::string message) {
+  if (live) live(message, false);
+  messages.push_back(std::move(message));
+}
+
+void UnitJobsReport::fail(std::string failure) {
+  if (live) live(failure, true);
+  failures.push_back(std::move(failure));
+}
 
 UnitSet generation_units(const Root& root, const std::vector<ManifestFile>& files, const std::string& dir,
                          const ReadObject& unbuilt) {
@@ -183,11 +193,11 @@ void run_start_steps(SystemdManager& manager, const UnitPlan& plan, const std::v
                      const std::string& label, UnitJobsReport& report) {
   std::string error;
   if (!manager.reload(error)) {
-    report.failures.push_back(error);
+    report.fail(error);
     return;
   }
   if (!plan.skip.empty())
-    report.messages.push_back(fmt::format("NOT restarting the following changed {}: {}", label, fmt::join(plan.skip, ", ")));
+    report.say(fmt::format("NOT restarting the following changed {}: {}", label, fmt::join(plan.skip, ", ")));
   // A unit to reload that is no longer running (a dependency stopped it) is started instead.
   std::vector<std::string> reload, start = plan.start;
   for (const std::string& unit : plan.reload) {
@@ -223,7 +233,7 @@ void stop_units(const Root& root, const UnitSteps& steps, UnitJobsReport& report
   std::string error;
   auto manager = connect_system_manager(root, error);
   if (!manager) {
-    report.failures.push_back(error);
+    report.fail(error);
     return;
   }
   run_stop_step(*manager, steps.plan, "units", report);
@@ -232,13 +242,13 @@ void stop_units(const Root& root, const UnitSteps& steps, UnitJobsReport& report
 void start_units(const Root& root, const UnitSteps& steps, UnitJobsReport& report) {
   if (!steps.manager) {
     if (!steps.changed.empty())
-      report.messages.push_back(fmt::format("units changed: {} ({})", fmt::join(steps.changed, ", "), steps.note));
+      report.say(fmt::format("units changed: {} ({})", fmt::join(steps.changed, ", "), steps.note));
     return;
   }
   std::string error;
   auto manager = connect_system_manager(root, error);
   if (!manager) {
-    report.failures.push_back(error);
+    report.fail(error);
     return;
   }
   run_start_steps(*manager, steps.plan, steps.all, "units", report);

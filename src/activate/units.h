@@ -32,6 +32,12 @@ UnitSteps plan_system_units(const Root& root, const Manifest* from, const Manife
 struct UnitJobsReport {
   std::vector<std::string> messages;
   std::vector<std::string> failures;  // each makes the switch exit 3
+  // Told each message and failure as it is made (a step's "stopping the
+  // following units" before its jobs run, which may take minutes).
+  std::function<void(const std::string& text, bool failure)> live;
+
+  void say(std::string message);
+  void fail(std::string failure);
 };
 
 class SystemdManager;

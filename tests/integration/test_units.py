@@ -30,6 +30,7 @@ filesystem, not root, no systemd), every test is skipped and the suite exits
 
 import json
 import os
+import queue
 import re
 import shutil
 import signal
@@ -37,6 +38,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -438,6 +440,35 @@ class TestStartStop(UnitsTestCase):
         self.assertNotIn("would", r.stdout + r.stderr, "only --dry-run says what it would do")
         self.assertLess(lines.index("stopping the following units: demo.service, gone.service"),
                         lines.index("starting the following units: demo.service"))
+
+    def test_unit_step_is_told_before_its_jobs_finish(self):
+        """"stopping the following units" is printed when the stop begins,
+        not when the switch ends: a switch hung on a unit has said which."""
+        gate = os.path.join(self.tmp, "gate")
+        self.use(daemon("keep", "v1", self.log),
+                 'systemd.services.slowstop.wantedBy = ["default.target"]',
+                 setting("slowstop", "ExecStart", "/bin/sh -c 'exec sleep infinity'"),
+                 setting("slowstop", "ExecStop", f"/bin/sh -c 'while [ ! -e {gate} ]; do sleep 0.05; done'"))
+        self.switch()
+        self.assertActive("slowstop.service")
+        self.use(daemon("keep", "v1", self.log))
+        p = h.popen(self.tree, self.root, HOST, "switch", env={ADDRESS_VAR: self.manager.address})
+        lines = queue.Queue()
+        reader = threading.Thread(target=lambda: [lines.put(l.rstrip("\n")) for l in p.stdout], daemon=True)
+        reader.start()
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+                if line == "stopping the following units: slowstop.service":
+                    break
+            self.assertIsNone(p.poll(), "the stop job is still waiting for the gate")
+        finally:
+            with open(gate, "w"):
+                pass
+        self.assertEqual(p.wait(timeout=60), 0, p.stderr.read())
+        reader.join(timeout=10)
+        self.assertInactive("slowstop.service")
 
     def test_changed_service_is_restarted_without_stopIfChanged(self):
         """stopIfChanged = false: restarted after daemon-reload, so the stop is
