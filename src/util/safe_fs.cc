@@ -31,7 +31,15 @@ long openat2_call(int dir, const char* path, uint64_t flags, uint64_t resolve, m
   how.flags = flags;
   how.mode = mode;
   how.resolve = resolve;
-  return syscall(SYS_openat2, dir, path, &how, sizeof how);
+  // With RESOLVE_IN_ROOT or RESOLVE_BENEATH the kernel answers EAGAIN when a
+  // rename or mount anywhere on the system raced with a ".." in the walk
+  // (on a live machine, often): the walk is simply tried again.
+  long fd;
+  int tries = 0;
+  do {
+    fd = syscall(SYS_openat2, dir, path, &how, sizeof how);
+  } while (fd < 0 && errno == EAGAIN && ++tries < 1000);
+  return fd;
 }
 
 // Writes all of `data`; returns 0, or the errno of the failed write.
