@@ -137,7 +137,7 @@ std::vector<std::string> package_units(const Manifest& generation) {
     std::string rel = f.path.substr(dir.size());
     size_t slash = rel.find('/');
     std::string leaf = slash == std::string::npos ? rel : rel.substr(slash + 1);
-    bool into_package = f.type == "symlink" && f.target.front() == '/' && f.target != "/dev/null";
+    bool into_package = f.type == "symlink" && f.target.starts_with("/") && f.target != "/dev/null";
     if (into_package && leaf.find('/') == std::string::npos) names.insert(leaf);
   }
   for (const ManifestUnit& u : units_among(generation.files, dir))

@@ -90,7 +90,7 @@ bool reaches_same_file(const Root& root, const ManifestFile& entry) {
     return false;
   }
   std::string ours = entry.type == "symlink" ? entry.target : static_link_target(entry.path);
-  std::string target = ours.front() == '/' ? ours : "/" + parent + "/" + ours;
+  std::string target = ours.starts_with("/") ? ours : "/" + parent + "/" + ours;
   return root.same_file_inside(entry.path, target);
 }
 
