@@ -644,6 +644,19 @@ std::string Evaluation::render(const Template& tmpl, SourcePos base, std::string
                            f.arg->is_string() ? problem : "its argument is a format's name, such as \"ini\""),
                fsite, "the formats are ini, keyvalue, json, toml, yaml, kdl and sh");
         v = make::string(arena_, *text);
+      } else if (f.name == "replace") {
+        if (!v->is_string())
+          fail(fmt::format("`| replace` needs a string, but `{}` is {}", shown, describe_kind(v->kind)), fsite);
+        if (!f.arg->is_string() || !f.arg2->is_string() || f.arg->str().empty())
+          fail("`| replace` takes two strings, the first not empty, as in replace(\"/\", \" \")", fsite);
+        v = make::string(arena_, replace_all(v->str(), f.arg->str(), f.arg2->str()));
+      } else if (f.name == "shell") {
+        // One word for a shell command line, as Nix's escapeShellArg.
+        if (v->kind == ValueKind::Int || v->kind == ValueKind::Float) v = make::string(arena_, to_json(v));
+        if (!v->is_string())
+          fail(fmt::format("`| shell` needs a string or a number, but `{}` is {}", shown, describe_kind(v->kind)), fsite,
+               "use `| join(\" \")` after quoting each item, or `| each`");
+        v = make::string(arena_, shell_word(v->str()));
       } else {  // upper, lower
         if (!v->is_string())
           fail(fmt::format("`| {}` needs a string, but `{}` is {}", f.name, shown, describe_kind(v->kind)), fsite);

@@ -6,13 +6,15 @@ namespace sc {
 
 bool is_known_filter(std::string_view name) {
   return name == "join" || name == "json" || name == "default" || name == "upper" || name == "lower" ||
-         name == "each" || name == "format";
+         name == "each" || name == "format" || name == "replace" || name == "shell";
 }
 
 namespace {
 
-bool filter_takes_argument(std::string_view name) {
-  return name == "join" || name == "default" || name == "each" || name == "format";
+// How many literal arguments a filter takes.
+int filter_arguments(std::string_view name) {
+  if (name == "replace") return 2;
+  return name == "join" || name == "default" || name == "each" || name == "format" ? 1 : 0;
 }
 
 }  // namespace
@@ -46,22 +48,32 @@ const Template* parse_template(std::string_view text, Arena& arena, ParseFailure
       Token name = lexer.next();
       if (name.kind != TokenKind::Word) return fail("expected a filter name after `|`", name.offset);
       if (!is_known_filter(name.text))
-        return fail("unknown filter `" + name.text + "`; the filters are join, json, default, upper, lower, each and format",
+        return fail("unknown filter `" + name.text +
+                        "`; the filters are join, json, default, upper, lower, each, format, replace and shell",
                     name.offset);
-      TemplateFilter filter{name.text, nullptr, name.offset};
+      TemplateFilter filter{name.text, nullptr, nullptr, name.offset};
+      int given = 0;
       if (lexer.peek().kind == TokenKind::LParen) {
         lexer.next();
-        const Expr* arg = parse_operand(lexer, arena, failure);
-        if (!arg) return nullptr;
-        if (arg->kind != Expr::Kind::Literal) return fail("a filter's argument must be a literal", arg->offset);
-        filter.arg = arg->literal;
+        for (;;) {
+          const Expr* arg = parse_operand(lexer, arena, failure);
+          if (!arg) return nullptr;
+          if (arg->kind != Expr::Kind::Literal) return fail("a filter's argument must be a literal", arg->offset);
+          (given == 0 ? filter.arg : filter.arg2) = arg->literal;
+          ++given;
+          if (lexer.peek().kind != TokenKind::Comma || given == 2) break;
+          lexer.next();
+        }
         Token close = lexer.next();
-        if (close.kind != TokenKind::RParen) return fail("expected `)` after the filter's argument", close.offset);
+        if (close.kind != TokenKind::RParen) return fail("expected `)` after the filter's arguments", close.offset);
       }
-      if (filter_takes_argument(filter.name) && !filter.arg)
-        return fail("filter `" + filter.name + "` needs an argument, as in " + filter.name + "(\", \")", name.offset);
-      if (!filter_takes_argument(filter.name) && filter.arg)
-        return fail("filter `" + filter.name + "` takes no argument", name.offset);
+      int wanted = filter_arguments(filter.name);
+      if (given != wanted) {
+        if (wanted == 0) return fail("filter `" + filter.name + "` takes no argument", name.offset);
+        return fail(wanted == 2 ? "filter `replace` needs two arguments, as in replace(\"a\", \"b\")"
+                                : "filter `" + filter.name + "` needs an argument, as in " + filter.name + "(\", \")",
+                    name.offset);
+      }
       part.filters.push_back(std::move(filter));
     }
     Token close = lexer.next();

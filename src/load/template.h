@@ -14,8 +14,9 @@
 namespace sc {
 
 struct TemplateFilter {
-  std::string name;              // join, json, default, upper, lower, each, format
-  const Value* arg = nullptr;    // the argument of join(...), default(...), each(...), format(...)
+  std::string name;              // join, json, default, upper, lower, each, format, replace, shell
+  const Value* arg = nullptr;    // the argument of join(...), default(...), each(...), format(...); replace's first
+  const Value* arg2 = nullptr;   // replace's second argument
   uint32_t offset = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "util/text.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -88,6 +89,25 @@ std::string list_words(const std::vector<std::string>& words, std::string_view l
     if (i > 0) out += (i + 1 == words.size()) ? std::string(last_joiner) : ", ";
     out += words[i];
   }
+  return out;
+}
+
+std::string shell_word(std::string_view s) {
+  auto plain = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view(",._+:@%/-").find(c) != std::string_view::npos;
+  };
+  if (!s.empty() && std::all_of(s.begin(), s.end(), plain)) return std::string(s);
+  return "'" + replace_all(s, "'", "'\\''") + "'";
+}
+
+std::string replace_all(std::string_view s, std::string_view from, std::string_view to) {
+  std::string out;
+  size_t pos = 0;
+  for (size_t hit; (hit = s.find(from, pos)) != std::string_view::npos; pos = hit + from.size()) {
+    out.append(s.substr(pos, hit - pos));
+    out.append(to);
+  }
+  out.append(s.substr(pos));
   return out;
 }
 

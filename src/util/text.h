@@ -35,6 +35,14 @@ std::string join_path(const Range& segments) {
 std::string json_quote(std::string_view s);
 void append_json_quoted(std::string& out, std::string_view s);
 
+// One shell word, as Nix's lib.escapeShellArg writes it: as it is when it
+// holds only letters, digits and , . _ + : @ % / -; otherwise in single
+// quotes, each ' written as '\''.
+std::string shell_word(std::string_view s);
+
+// `s` with every occurrence of `from` (not empty) replaced by `to`.
+std::string replace_all(std::string_view s, std::string_view from, std::string_view to);
+
 // "a, b or c"
 std::string list_words(const std::vector<std::string>& words, std::string_view last_joiner = " or ");
 

@@ -109,7 +109,7 @@ def bed_module(a=1, b=1, hook=False, packages=(), proxy=False):
     # The real-machine bed's additions to example-server (tests/integration/test_machine.py).
     [config]
     home-manager.users.admin.modules = ["./admin.toml"]
-    i18n.supportedLocales = ["en_GB.UTF-8 UTF-8"]
+    i18n.supportedLocales = ["en_GB.UTF-8/UTF-8"]
     environment.systemPackages = {json.dumps(list(packages))}
 
     [config.systemd.services.live-a]

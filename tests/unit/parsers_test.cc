@@ -4,6 +4,7 @@
 #include "declare/type.h"
 #include "load/condition.h"
 #include "load/template.h"
+#include "util/text.h"
 
 using namespace sc;
 
@@ -121,11 +122,25 @@ TEST_CASE("malformed templates are rejected with a reason") {
     return parse_template(text, arena, f) ? std::string("ok") : f.message;
   };
   CHECK(error("{{ a") == "`{{` is not closed by `}}`");
-  CHECK(error("{{ a | shout }}") == "unknown filter `shout`; the filters are join, json, default, upper, lower, each and format");
+  CHECK(error("{{ a | shout }}") ==
+        "unknown filter `shout`; the filters are join, json, default, upper, lower, each, format, replace and shell");
+  CHECK(error("{{ a | replace(\"x\") }}") == "filter `replace` needs two arguments, as in replace(\"a\", \"b\")");
+  CHECK(error("{{ a | shell(\"x\") }}") == "filter `shell` takes no argument");
+  CHECK(error("{{ a | replace(\"x\", \"y\") | shell }}") == "ok");
   CHECK(error("{{ a | join }}") == "filter `join` needs an argument, as in join(\", \")");
   CHECK(error("{{ a | upper(\"x\") }}") == "filter `upper` takes no argument");
   CHECK(error("{{ a | default(b) }}") == "a filter's argument must be a literal");
   CHECK(error("{{ }}") == "expected an option path or a value, found `}}`");
+}
+
+TEST_CASE("shell words are quoted as Nix's escapeShellArg quotes them") {
+  CHECK(shell_word("plain/path-1.0_x+y:z@h%") == "plain/path-1.0_x+y:z@h%");
+  CHECK(shell_word("") == "''");
+  CHECK(shell_word("two words") == "'two words'");
+  CHECK(shell_word("it's") == "'it'\\''s'");
+  CHECK(shell_word("$HOME; rm -rf /") == "'$HOME; rm -rf /'");
+  CHECK(replace_all("a/b/c", "/", " ") == "a b c");
+  CHECK(replace_all("aaa", "aa", "b") == "ba");
 }
 
 TEST_CASE("type expressions nest") {
