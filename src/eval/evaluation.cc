@@ -550,7 +550,9 @@ std::optional<std::string> Evaluation::render_file(const Template& tmpl, FileId 
 
 // `| each("map {key} {value}")`: one line per entry of a table (or item of a
 // list, where {key} is its index), as Nix's mapAttrsToList joined with
-// newlines. Null entries are left out, as the formats leave them out.
+// newlines; `{value.port}` is a field of a table entry. Null entries are
+// left out, as the formats leave them out. Any other `{...}` is an error,
+// never literal text.
 static std::string each_line(const Value* v, const Value* pattern, const std::string& shown, SourcePos site) {
   if (!pattern->is_string()) fail("`| each` takes a string such as \"{key} = {value}\"", site);
   // Tables (and lists holding them) as JSON.
@@ -558,19 +560,45 @@ static std::string each_line(const Value* v, const Value* pattern, const std::st
     if (auto text = plain_text(x)) return *text;
     return to_json(x);
   };
+  // {value.a.b}: the field a.b of the entry.
+  auto field = [&](std::string_view key, const Value* value, std::string_view path) {
+    const Value* x = value;
+    size_t pos = 0;
+    while (pos <= path.size()) {
+      size_t dot = path.find('.', pos);
+      std::string_view name = path.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
+      const TableEntry* entry = x->is_table() ? x->find(name) : nullptr;
+      const Value* next = entry ? entry->value : nullptr;
+      if (!next)
+        fail(fmt::format("`| each`: entry `{}` of `{}` has no field `{}`", key, shown, path), site,
+             "{key} is the entry's name, {value} its value, {value.FIELD} a field of a table");
+      x = next;
+      if (dot == std::string_view::npos) break;
+      pos = dot + 1;
+    }
+    return scalar(x);
+  };
   auto line = [&](std::string_view key, const Value* value) {
     std::string out;
     std::string_view p = pattern->str();
     for (size_t i = 0; i < p.size(); ++i) {
-      if (p.compare(i, 5, "{key}") == 0) {
-        out += key;
-        i += 4;
-      } else if (p.compare(i, 7, "{value}") == 0) {
-        out += scalar(value);
-        i += 6;
-      } else {
+      if (p[i] != '{') {
         out += p[i];
+        continue;
       }
+      size_t close = p.find('}', i);
+      std::string_view name = p.substr(i + 1, close == std::string_view::npos ? std::string_view::npos : close - i - 1);
+      if (close != std::string_view::npos && name == "key") {
+        out += key;
+      } else if (close != std::string_view::npos && name == "value") {
+        out += scalar(value);
+      } else if (close != std::string_view::npos && name.starts_with("value.") && name.size() > 6) {
+        out += field(key, value, name.substr(6));
+      } else {
+        fail(fmt::format("`| each`: unknown placeholder `{}` in \"{}\"", p.substr(i, close == std::string_view::npos ? 1 : close - i + 1), p),
+             site, "the placeholders are {key}, {value} and {value.FIELD}");
+      }
+      i = close;
     }
     return out;
   };
