@@ -205,12 +205,11 @@ class Planner {
         step.note = "changed by hand since sysconf wrote it; left alone";
       } else {
         step.op = FileOp::Backup;
-        step.note = fmt::format("not managed by sysconf; moved aside to {}/{}", entry.path.substr(0, entry.path.rfind('/')),
-                                backup_name(entry.path));
+        std::string backup = entry.path.substr(0, entry.path.rfind('/') + 1) + backup_name(entry.path);
+        step.note = "not managed by sysconf; moved aside to " + backup;
         if (options_.no_backup)
           diags_.error(fmt::format("{}{} exists and is not managed by sysconf", where, entry.path), SourcePos{},
-                       "move it away yourself, or run without --no-backup to have it moved to " + entry.path +
-                           ".sysconf-backup");
+                       "move it away yourself, or run without --no-backup to have it moved to " + backup);
       }
       // Copies whose content is already right may still need their mode or owner.
       if (step.op == FileOp::Keep && old && (old->mode != entry.mode || old->user != entry.user || old->group != entry.group))
