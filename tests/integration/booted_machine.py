@@ -40,7 +40,7 @@ import tempfile
 import time
 import unittest
 
-from systemd_fixture import cgroup_hierarchies, into_cgroups_and_die_with_us, _cgroup_dirs, _cgroup_pids
+from systemd_fixture import cgroup_hierarchies, into_cgroups_and_die_with_us, kill_cgroup_processes, _cgroup_dirs
 
 SUITE = "bookworm"
 MIRROR = "http://deb.debian.org/debian"
@@ -256,7 +256,7 @@ class BootedMachine:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self._kill_leftovers()
+        kill_cgroup_processes(self.cgroups)
         self._remove_cgroups()
         self.proc = None
         self.pid1 = None
@@ -268,20 +268,6 @@ class BootedMachine:
     def destroy(self):
         self.poweroff()
         shutil.rmtree(self.scratch, ignore_errors=True)
-
-    def _kill_leftovers(self):
-        for _ in range(50):
-            pids = set()
-            for top in self.cgroups:
-                pids |= _cgroup_pids(top)
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.1)
 
     def _remove_cgroups(self):
         for top in self.cgroups:

@@ -172,6 +172,25 @@ def into_cgroups_and_die_with_us(cgroups):
     return in_child
 
 
+def kill_cgroup_processes(tops):
+    """SIGKILLs, by PID, every process left in the sub-cgroups `tops` (they
+    can only be ours), until they are empty; returns the PIDs killed."""
+    killed = set()
+    for top in tops:
+        for _ in range(50):
+            pids = _cgroup_pids(top)
+            if not pids:
+                break
+            killed |= pids
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.02)
+    return killed
+
+
 def _cgroup_dirs(top):
     """Every cgroup directory below (and including) top, deepest first."""
     dirs = [dirpath for dirpath, _, _ in os.walk(top)]
@@ -392,18 +411,7 @@ class PrivateManager:
                 problems.append(f"the manager (pid {self.pid}) ignored SIGTERM for 5 s: SIGKILL")
                 self.proc.kill()
                 self.proc.wait()
-        for top in self.cgroups:
-            for _ in range(50):
-                pids = _cgroup_pids(top)
-                if not pids:
-                    break
-                self.leftovers |= pids
-                for pid in pids:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                time.sleep(0.02)
+        self.leftovers |= kill_cgroup_processes(self.cgroups)
         problems += self._remove_cgroups()
         if self.scratch is not None:
             shutil.rmtree(self.scratch, ignore_errors=True)
