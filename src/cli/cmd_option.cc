@@ -86,7 +86,9 @@ int run_option(CommandContext& ctx, const OptionOptions& options) {
                         : !*active[i]            ? "  (inactive: its condition is false)"
                         : level_priority(d) > best ? fmt::format("  (overridden by priority {})", best)
                                                    : "";
-    out += fmt::format("  {}  priority {}{}{}{}\n    {}\n", site(files, d.pos), d.priority, order, at, state,
+    std::string elements = describe_elements(d.scope);
+    std::string where = elements.empty() ? site(files, d.pos) : site(files, d.pos) + ", " + elements;
+    out += fmt::format("  {}  priority {}{}{}{}\n    {}\n", where, d.priority, order, at, state,
                        show_source_value(d.value));
   }
   std::fputs(out.c_str(), stdout);

@@ -64,8 +64,9 @@ class OriginFinder {
     Origins out;
     for (const MergeDef& d : counted_definitions(eval_, option)) {
       std::vector<Note> guard;
-      if (const WhenBlock* when = eval_.when_block(d.when))
+      if (const Block* when = eval_.guard_block(d.when))
         guard.push_back(Note{fmt::format("asked for because `{}` holds", when->text), when->pos});
+      note_elements_of(d.scope, guard);
       if (d.value->kind == ValueKind::Template) {
         whole_list(option, d, guard, depth, out);
         continue;
@@ -75,7 +76,7 @@ class OriginFinder {
         const Value* item = *it;
         if (item->kind == ValueKind::Wrapped) item = item->wrapped.inner;
         ElementOrigin origin{value_site(d, item), guard};
-        std::optional<std::string> text = element_text(item, d.pos.file, origin.notes);
+        std::optional<std::string> text = element_text(item, d, origin.notes);
         if (text) out[*text].push_back(std::move(origin));
       }
     }
@@ -83,6 +84,13 @@ class OriginFinder {
   }
 
  private:
+  // "for job = "daily"": which [[for]] elements generated a definition.
+  static void note_elements_of(const Scope* scope, std::vector<Note>& notes) {
+    Diagnostic d;
+    note_elements(d, scope);
+    for (Note& n : d.notes) notes.push_back(std::move(n));
+  }
+
   // A definition that is one `{{ X }}` for the whole list: X's own elements
   // when X is a list option here; else the elements it read, at the reference.
   void whole_list(const OptionInfo& option, const MergeDef& d, const std::vector<Note>& guard, int depth, Origins& out) {
@@ -100,7 +108,7 @@ class OriginFinder {
     }
     const Value* list = nullptr;
     try {
-      list = eval_.reference(d.value, d.pos.file);  // `{{ os.x }}` in a home, a path into an option
+      list = eval_.reference(d.value, d.pos.file, d.scope);  // `{{ os.x }}` in a home, a path into an option
     } catch (const EvalError&) {
     } catch (const EvalAborted&) {
     }
@@ -111,12 +119,12 @@ class OriginFinder {
 
   // An element's text; for one written as `{{ Y }}`, a note on where option
   // Y got it. nullopt for an element that is not a string.
-  std::optional<std::string> element_text(const Value* item, FileId file, std::vector<Note>& notes) {
+  std::optional<std::string> element_text(const Value* item, const MergeDef& d, std::vector<Note>& notes) {
     if (item->is_string()) return std::string(item->str());
     if (item->kind != ValueKind::Template) return std::nullopt;
     const Value* text = nullptr;
     try {
-      text = eval_.interpolate(item, file);
+      text = eval_.interpolate(item, d.pos.file, d.scope);
     } catch (const EvalError&) {
     } catch (const EvalAborted&) {
     }

@@ -143,6 +143,15 @@ void distribute(const OptionTree& tree, const OptionNode* from, const MergeDef& 
   }
 }
 
+const Scope* Merger::name_scope(std::string_view name, const Scope* parent) {
+  Scope* s = arena_.make<Scope>();
+  s->kind = Scope::Kind::ElementName;
+  s->binding = "name";
+  s->key = make::string(arena_, name);
+  s->parent = parent;
+  return s;
+}
+
 SourcePos Merger::value_pos(const Value* v, const MergeDef& d) const {
   if (v->line != 0) return SourcePos{d.pos.file, v->line, v->column};
   return d.pos;
@@ -164,6 +173,7 @@ void Merger::type_error(const Type& type, const Value* v, const MergeDef& d, con
   } else {
     diag.help = fmt::format("write a value of type {} here", describe_type(type));
   }
+  note_elements(diag, d.scope);
   throw EvalError{std::move(diag)};
 }
 
@@ -187,6 +197,7 @@ void Merger::conflict(const std::vector<MergeDef>& defs, const std::vector<const
         "remove all but one of them, or make one win with a lower number: {{ _value = ..., _priority = {} }}",
         priority - 1);
   }
+  for (const MergeDef& d : defs) note_elements(diag, d.scope);
   throw EvalError{std::move(diag)};
 }
 
@@ -197,16 +208,17 @@ void Merger::no_rest(const Type& type, const MergeDef& d, const Where& where) {
                              quote_segment(d.rest[0]));
   diag.pos = d.pos;
   diag.help = fmt::format("define `{}` itself", where.str());
+  note_elements(diag, d.scope);
   throw EvalError{std::move(diag)};
 }
 
-const Value* Merger::materialize(const Value* v, FileId file, bool references) {
+const Value* Merger::materialize(const Value* v, FileId file, const Scope* scope, bool references) {
   switch (v->kind) {
     case ValueKind::Template:
       if (references) {
-        if (const Value* r = interpolator_.reference(v, file)) return r;
+        if (const Value* r = interpolator_.reference(v, file, scope)) return r;
       }
-      return interpolator_.interpolate(v, file);
+      return interpolator_.interpolate(v, file, scope);
     case ValueKind::Wrapped: {
       Diagnostic diag;
       diag.message = "a priority wrapper has no meaning here";
@@ -218,7 +230,7 @@ const Value* Merger::materialize(const Value* v, FileId file, bool references) {
       std::vector<const Value*> items;
       bool changed = false;
       for (auto it = v->begin_items(); it != v->end_items(); ++it) {
-        items.push_back(materialize(*it, file, references));
+        items.push_back(materialize(*it, file, scope, references));
         changed |= items.back() != *it;
       }
       return changed ? make::list(arena_, items.data(), items.size(), v->line, v->column) : v;
@@ -227,7 +239,7 @@ const Value* Merger::materialize(const Value* v, FileId file, bool references) {
       std::vector<TableEntry> entries(v->begin_entries(), v->end_entries());
       bool changed = false;
       for (auto& e : entries) {
-        const Value* m = materialize(e.value, file, references);
+        const Value* m = materialize(e.value, file, scope, references);
         changed |= m != e.value;
         e.value = m;
       }
@@ -238,7 +250,7 @@ const Value* Merger::materialize(const Value* v, FileId file, bool references) {
 }
 
 const Value* Merger::check_scalar(const Type& type, const Value* v, const MergeDef& d, const Where& where) {
-  v = materialize(v, d.pos.file);
+  v = materialize(v, d.pos.file, d.scope);
   switch (type.kind) {
     case Type::Kind::Bool:
       if (v->kind != ValueKind::Bool) type_error(type, v, d, where);
@@ -318,7 +330,7 @@ const Value* Merger::merge(const Type& type, std::vector<MergeDef> defs, const W
   if (!stringy) {
     for (MergeDef& d : defs) {
       if (d.rest_size != 0 || d.value->kind != ValueKind::Template) continue;
-      if (const Value* r = interpolator_.reference(d.value, d.pos.file)) d.value = r;
+      if (const Value* r = interpolator_.reference(d.value, d.pos.file, d.scope)) d.value = r;
     }
   }
   switch (type.kind) {
@@ -378,14 +390,14 @@ const Value* Merger::merge_lines(const std::vector<MergeDef>& defs, const Where&
   static const Type kLines{Type::Kind::Lines};
   if (defs.size() == 1) {
     no_rest(kLines, defs[0], where);
-    const Value* v = materialize(defs[0].value, defs[0].pos.file);
+    const Value* v = materialize(defs[0].value, defs[0].pos.file, defs[0].scope);
     if (v->kind != ValueKind::String) type_error(kLines, v, defs[0], where);
     return v;
   }
   std::string joined;
   for (size_t i = 0; i < defs.size(); ++i) {
     no_rest(kLines, defs[i], where);
-    const Value* v = materialize(defs[i].value, defs[i].pos.file);
+    const Value* v = materialize(defs[i].value, defs[i].pos.file, defs[i].scope);
     if (v->kind != ValueKind::String) type_error(kLines, v, defs[i], where);
     if (i) joined += '\n';
     joined += v->str();
@@ -460,7 +472,7 @@ const Value* Merger::merge_anything(const std::vector<MergeDef>& defs, const Whe
   }
   if (all_tables) return merge_attrs(kAnything, defs, where);
   std::vector<const Value*> values;
-  for (const MergeDef& d : defs) values.push_back(d.rest_size > 0 ? d.value : materialize(d.value, d.pos.file, true));
+  for (const MergeDef& d : defs) values.push_back(d.rest_size > 0 ? d.value : materialize(d.value, d.pos.file, d.scope, true));
   if (any_table) conflict(defs, values, where);
   // As in NixOS, other values (lists included) must agree.
   for (size_t i = 1; i < values.size(); ++i)
@@ -473,7 +485,18 @@ const Value* Merger::merge_submodule(const OptionTree& options, const std::vecto
   std::vector<std::vector<MergeDef>> per_option(options.options().size());
   std::vector<Diagnostic> errors;
   auto sink = [&](const OptionInfo* o, const MergeDef& d) { per_option[o->id].push_back(d); };
-  for (const MergeDef& d : defs) {
+  // An element of an attrsOf knows its own name, as NixOS's `{ name, ... }`:
+  // its sub-options' defaults and its definitions read it as {{ name }}.
+  const Scope* outer_name = element_name_;
+  if (where.kind == Where::Kind::Key) element_name_ = name_scope(where.name, nullptr);
+  struct Restore {
+    const Scope*& slot;
+    const Scope* saved;
+    ~Restore() { slot = saved; }
+  } restore{element_name_, outer_name};
+  for (const MergeDef& given : defs) {
+    MergeDef d = given;
+    if (where.kind == Where::Kind::Key) d.scope = name_scope(where.name, d.scope);
     if (d.rest_size == 0 && d.value->kind != ValueKind::Table) {
       Type shown{Type::Kind::Submodule};
       shown.options = &options;
@@ -498,7 +521,7 @@ const Value* Merger::merge_submodule(const OptionTree& options, const std::vecto
     std::vector<MergeDef>& od = per_option[o->id];
     Where name{Where::Kind::Sub, &where, o->name, 0};
     if (o->decl->default_value) {
-      MergeDef def{o->decl->default_value, nullptr, 0, 1500, 1000, o->pos, UINT32_MAX, -1};
+      MergeDef def{o->decl->default_value, nullptr, 0, 1500, 1000, o->pos, UINT32_MAX, -1, nullptr, element_name_};
       if (od.empty()) od.push_back(def);
     }
     const Value* v = nullptr;

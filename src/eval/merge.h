@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "declare/option_tree.h"
+#include "eval/scope.h"
 #include "util/arena.h"
 #include "util/diagnostic.h"
 #include "util/value.h"
@@ -26,17 +27,19 @@ struct MergeDef {
   uint32_t seq;    // load order then text order: the tie-breaker for lists
   int32_t when;    // the condition guarding it (top level only), or -1
   const KeyPos* rest_pos = nullptr;  // where each segment of `rest` was written, or null
+  const Scope* scope = nullptr;      // the bindings its templates read ([[for]] elements, `name`)
 };
 
-// What merging needs from the evaluator: expanding `{{ }}` in strings.
+// What merging needs from the evaluator: expanding `{{ }}` in strings, with
+// the bindings of `scope` (may be null).
 class Interpolator {
  public:
   virtual ~Interpolator() = default;
   // Returns a String value. May throw EvalError / EvalAborted.
-  virtual const Value* interpolate(const Value* tmpl, FileId file) = 0;
+  virtual const Value* interpolate(const Value* tmpl, FileId file, const Scope* scope) = 0;
   // For a template that is exactly one `{{ path }}`: the value at that path
   // itself (a table stays a table). nullptr for any other template.
-  virtual const Value* reference(const Value* tmpl, FileId file) = 0;
+  virtual const Value* reference(const Value* tmpl, FileId file, const Scope* scope) = 0;
 };
 
 // Sends `def` to the options of `tree` it defines, starting at `from`: walks
@@ -81,7 +84,7 @@ class Merger {
   // Expands templates anywhere inside `v`; returns `v` itself when it has
   // none. With `references`, a template that is one `{{ path }}` becomes the
   // value at that path rather than its text (for values of type anything).
-  const Value* materialize(const Value* v, FileId file, bool references = false);
+  const Value* materialize(const Value* v, FileId file, const Scope* scope, bool references = false);
 
  private:
   // Unwraps whole-value wrappers, keeps the best priority, sorts by order.
@@ -99,8 +102,11 @@ class Merger {
   [[noreturn]] void conflict(const std::vector<MergeDef>& defs, const std::vector<const Value*>& values,
                              const Where& where);
   SourcePos value_pos(const Value* v, const MergeDef& d) const;
+  // The binding `name` = `name`, inside `parent`.
+  const Scope* name_scope(std::string_view name, const Scope* parent);
 
   Arena& arena_;
+  const Scope* element_name_ = nullptr;  // the attrsOf element being merged, for defaults
   Interpolator& interpolator_;
   const SourceFiles& files_;
 };

@@ -37,19 +37,37 @@ struct PathRef {
 PathRef make_path(Arena& arena, const std::vector<std::string_view>& segments);
 std::string path_string(PathRef path);
 
+struct Template;
+
 struct Definition {
   PathRef path;               // from the root of the configuration
   const Value* value;         // never Wrapped: a top-level wrapper sets priority/order
   int32_t priority;
   int32_t order;
   SourcePos pos;              // the key that defines it
-  int32_t when = -1;          // index into Module::whens, or -1
+  int32_t block = -1;         // the innermost [[when]]/[[for]] around it (Module::blocks), or -1
+  // Per path segment, its `{{ }}` template or null; null as a whole when no
+  // segment has one. Such a definition is generated: its keys are rendered
+  // per element of the [[for]] blocks around it.
+  const Template* const* key_templates = nullptr;
 };
 
-struct WhenBlock {
-  const Expr* condition;
-  std::string_view text;      // the condition as written
-  SourcePos pos;              // the `if` string
+// A `[[when]]` block guards the definitions inside it with a condition; a
+// `[[for]]` block generates them once per element of `each`, binding the
+// element as `AS.name` and `AS.value`, and guards each element with its
+// optional `if`. Blocks nest (`[[for.for]]`, `[[for.when]]`).
+struct Block {
+  enum class Kind : uint8_t { When, For };
+  Kind kind = Kind::When;
+  int32_t parent = -1;            // the enclosing block in Module::blocks, or -1
+  const Expr* condition = nullptr;  // `if`; required for [[when]], optional for [[for]]
+  std::string_view text;          // the condition as written
+  SourcePos pos;                  // the `if` string, else the block
+  // [[for]] only.
+  std::vector<std::string> each;  // the path iterated: an option, a path into one, or a binding's
+  std::string_view each_text;
+  SourcePos each_pos;             // the `each` string
+  std::string_view as;            // the binding's name
 };
 
 struct OptionDecl {
@@ -88,6 +106,7 @@ struct Check {
   SourcePos condition_pos;
   const Value* message = nullptr;  // a string or a template
   SourcePos pos;
+  int32_t block = -1;              // the innermost block around it, or -1
 };
 
 struct Module {
@@ -97,7 +116,7 @@ struct Module {
   std::vector<OptionDecl> options;
   std::vector<NamedTypeDecl> types;
   std::vector<Definition> definitions;  // sorted by position in the text
-  std::vector<WhenBlock> whens;
+  std::vector<Block> blocks;  // every [[when]] and [[for]], outer before inner
   std::vector<Check> checks;
 };
 

@@ -1,7 +1,9 @@
 #include "load/module_parser.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -22,7 +24,7 @@ std::string path_string(PathRef path) { return join_path(path); }
 namespace {
 
 const std::vector<std::string> kTopLevelKeys = {"imports", "options", "types",      "config",  "defaults",
-                                                "force",   "when",    "assertions", "warnings"};
+                                                "force",   "when",    "for",        "assertions", "warnings"};
 const std::vector<std::string> kDeclarationKeys = {"type",   "default",  "description", "example",
                                                    "values", "readOnly", "internal",    "options"};
 
@@ -47,10 +49,10 @@ class ModuleBuilder {
           std::vector<std::string_view> path;
           definitions(*t, path, section_priority(name), -1);
         }
-      } else if (name == "when") {
-        when_blocks(node);
+      } else if (name == "when" || name == "for") {
+        blocks(node, name == "when" ? Block::Kind::When : Block::Kind::For, -1);
       } else if (name == "assertions" || name == "warnings") {
-        checks(node, name == "warnings");
+        checks(node, name == "warnings", -1);
       } else {
         unknown_key(name, at(key), kTopLevelKeys, "a module's top level",
                     "Option values go under [config], [defaults] or [force].");
@@ -211,25 +213,33 @@ class ModuleBuilder {
     return v;
   }
 
-  void definitions(const toml::table& t, std::vector<std::string_view>& path, int32_t priority, int32_t when) {
+  void definitions(const toml::table& t, std::vector<std::string_view>& path, int32_t priority, int32_t block) {
     for (auto&& [key, node] : t) {
       if (!reserved_key_ok(key)) continue;
       path.push_back(arena_.copy(key.str()));
       key_positions_.push_back(KeyPos{key.source().begin.line, key.source().begin.column});
+      key_templates_.push_back(key_template(key));
       const toml::table* sub = node.as_table();
-      if (sub && !sub->is_inline() && !is_wrapper(*sub)) {
-        definitions(*sub, path, priority, when);
+      // An inline table whose keys hold {{ }} is split like a [table]:
+      // a generated key belongs in the definition's path.
+      if (sub && (!sub->is_inline() || has_template_key(*sub)) && !is_wrapper(*sub)) {
+        definitions(*sub, path, priority, block);
       } else {
         Definition d;
         d.path = make_path(arena_, path);
         KeyPos* positions = arena_.array<KeyPos>(key_positions_.size());
         std::copy(key_positions_.begin(), key_positions_.end(), positions);
         d.path.positions = positions;
+        if (std::any_of(key_templates_.begin(), key_templates_.end(), [](const Template* t) { return t; })) {
+          const Template** templates = arena_.array<const Template*>(key_templates_.size());
+          std::copy(key_templates_.begin(), key_templates_.end(), templates);
+          d.key_templates = templates;
+        }
         d.value = convert(node);
         d.priority = priority;
         d.order = kOrderDefault;
         d.pos = at(key);
-        d.when = when;
+        d.block = block;
         if (d.value->kind == ValueKind::Wrapped) {
           if (d.value->wrapped.priority != kUnset) d.priority = d.value->wrapped.priority;
           if (d.value->wrapped.order != kUnset) d.order = d.value->wrapped.order;
@@ -239,7 +249,28 @@ class ModuleBuilder {
       }
       path.pop_back();
       key_positions_.pop_back();
+      key_templates_.pop_back();
     }
+  }
+
+  static bool has_template_key(const toml::table& t) {
+    for (auto&& [key, node] : t)
+      if (has_interpolation(key.str())) return true;
+    return false;
+  }
+
+  // The template of a key such as "backup-{{ job.name }}", or null.
+  const Template* key_template(const toml::key& key) {
+    if (!has_interpolation(key.str())) return nullptr;
+    ParseFailure failure;
+    const Template* tmpl = parse_template(key.str(), arena_, failure);
+    if (!tmpl) {
+      SourcePos where = at(key);
+      if (key.source().begin.column != 0) where.column += 1 + failure.offset;  // past the quote
+      error(fmt::format("malformed interpolation in a key: {}", failure.message), where,
+            "write a key as \"name-{{ binding.name }}\"");
+    }
+    return tmpl;
   }
 
   void options(const toml::table& t, std::vector<std::string_view>& path, std::vector<OptionDecl>& out) {
@@ -356,44 +387,107 @@ class ModuleBuilder {
     return e;
   }
 
-  void when_blocks(const toml::node& node) {
-    const toml::array* blocks = node.as_array();
-    if (!blocks) {
-      error("`when` must be written as [[when]] blocks", at(node));
+  // `[[when]]` or `[[for]]` blocks (`kind`), inside `parent` or at the top level.
+  void blocks(const toml::node& node, Block::Kind kind, int32_t parent) {
+    std::string_view name = kind == Block::Kind::When ? "when" : "for";
+    const toml::array* list = node.as_array();
+    if (!list) {
+      error(fmt::format("`{}` must be written as [[{}]] blocks", name, name), at(node));
       return;
     }
-    for (const toml::node& item : *blocks) {
-      const toml::table* block = item.as_table();
-      if (!block) {
-        error("each [[when]] entry must be a table", at(item));
+    for (const toml::node& item : *list) {
+      const toml::table* table = item.as_table();
+      if (!table) {
+        error(fmt::format("each [[{}]] entry must be a table", name), at(item));
         continue;
       }
-      const toml::node* cond = block->get("if");
-      if (!cond || !cond->is_string()) {
-        error("a [[when]] block needs `if = \"condition\"`", at(item));
-        continue;
+      if (auto index = block_head(*table, kind, parent, at(item))) block_body(*table, *index);
+    }
+  }
+
+  // Checks and records a block's own keys (`if`, `each`, `as`); returns its index.
+  std::optional<int32_t> block_head(const toml::table& t, Block::Kind kind, int32_t parent, SourcePos pos) {
+    Block b;
+    b.kind = kind;
+    b.parent = parent;
+    b.pos = pos;
+    const toml::node* cond = t.get("if");
+    if (cond && !cond->is_string()) {
+      error("`if` must be a condition string, such as \"x.enable\"", at(*cond));
+      return std::nullopt;
+    }
+    if (kind == Block::Kind::When && !cond) {
+      error("a [[when]] block needs `if = \"condition\"`", pos);
+      return std::nullopt;
+    }
+    if (cond) {
+      b.text = arena_.copy(cond->as_string()->get());
+      b.pos = at(*cond);
+      b.condition = condition(cond->as_string()->get(), b.pos);
+      if (!b.condition) return std::nullopt;
+    }
+    if (kind == Block::Kind::For) {
+      const toml::node* each = t.get("each");
+      const toml::node* as = t.get("as");
+      if (!each || !each->is_string() || !as || !as->is_string()) {
+        error("a [[for]] block needs `each = \"option.path\"` and `as = \"name\"`", pos,
+              "as in: each = \"services.backup.jobs\", as = \"job\"; then {{ job.name }} and {{ job.value }}");
+        return std::nullopt;
       }
-      const std::string& text = cond->as_string()->get();
-      const Expr* e = condition(text, at(*cond));
-      if (!e) continue;
-      int32_t index = static_cast<int32_t>(m_.whens.size());
-      m_.whens.push_back(WhenBlock{e, arena_.copy(text), at(*cond)});
-      for (auto&& [key, child] : *block) {
-        std::string_view k = key.str();
-        if (k == "if") continue;
-        if (k == "config" || k == "defaults" || k == "force") {
-          if (auto* t = table_or_error(child, k, "a table of definitions")) {
-            std::vector<std::string_view> path;
-            definitions(*t, path, section_priority(k), index);
-          }
-        } else {
-          unknown_key(k, at(key), {"if", "config", "defaults", "force"}, "a [[when]] block");
+      b.each_text = arena_.copy(each->as_string()->get());
+      b.each_pos = at(*each);
+      ParseFailure failure;
+      if (!parse_option_path(b.each_text, b.each, failure) || b.each.empty()) {
+        SourcePos where = b.each_pos;
+        where.column += 1 + failure.offset;
+        error(fmt::format("`each` must be an option path: {}", failure.message.empty() ? "it is empty" : failure.message),
+              where, "write the path of an attrsOf or listOf option, such as \"services.backup.jobs\"");
+        return std::nullopt;
+      }
+      b.as = arena_.copy(as->as_string()->get());
+      if (!is_binding_name(b.as)) {
+        error(fmt::format("`as = \"{}\"` is not a name a template can read", b.as), at(*as),
+              "a binding is a word of letters, digits and _, not os, user, true, false or null");
+        return std::nullopt;
+      }
+    }
+    int32_t index = static_cast<int32_t>(m_.blocks.size());
+    m_.blocks.push_back(std::move(b));
+    return index;
+  }
+
+  static bool is_binding_name(std::string_view s) {
+    if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+    for (char c : s)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+    return s != "os" && s != "user" && s != "true" && s != "false" && s != "null";
+  }
+
+  // What a block holds besides its head: definitions, blocks, checks.
+  void block_body(const toml::table& t, int32_t index) {
+    bool is_for = m_.blocks[index].kind == Block::Kind::For;
+    std::string_view name = is_for ? "a [[for]] block" : "a [[when]] block";
+    for (auto&& [key, child] : t) {
+      std::string_view k = key.str();
+      if (k == "if" || (is_for && (k == "each" || k == "as"))) continue;
+      if (k == "config" || k == "defaults" || k == "force") {
+        if (auto* table = table_or_error(child, k, "a table of definitions")) {
+          std::vector<std::string_view> path;
+          definitions(*table, path, section_priority(k), index);
         }
+      } else if (k == "when" || k == "for") {
+        blocks(child, k == "when" ? Block::Kind::When : Block::Kind::For, index);
+      } else if (k == "assertions" || k == "warnings") {
+        checks(child, k == "warnings", index);
+      } else {
+        std::vector<std::string> allowed = {"if", "config", "defaults", "force", "when", "for", "assertions", "warnings"};
+        if (is_for) allowed.insert(allowed.begin(), {"each", "as"});
+        unknown_key(k, at(key), allowed, name);
       }
     }
   }
 
-  void checks(const toml::node& node, bool warnings) {
+  void checks(const toml::node& node, bool warnings, int32_t block) {
     std::string_view name = warnings ? "warnings" : "assertions";
     std::string_view cond_key = warnings ? "when" : "assertion";
     const toml::array* list = node.as_array();
@@ -424,6 +518,7 @@ class ModuleBuilder {
       c.condition_pos = at(*cond);
       c.message = convert(*message);
       c.pos = at(item);
+      c.block = block;
       m_.checks.push_back(c);
     }
   }
@@ -432,6 +527,7 @@ class ModuleBuilder {
   Arena& arena_;
   Diagnostics& diags_;
   std::vector<KeyPos> key_positions_;  // of the definition path being walked
+  std::vector<const Template*> key_templates_;  // of the same
 };
 
 }  // namespace
