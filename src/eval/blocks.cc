@@ -23,12 +23,14 @@ const std::vector<std::string>& no_keys() {
   return none;
 }
 
-Diagnostic template_where_name_expected(const MergeDef& md, uint32_t segment, std::string_view what) {
+// `what` names what segment `segment` of the path must be instead.
+Diagnostic template_where_name_expected(const MergeDef& md, uint32_t segment, std::string_view what,
+                                        std::string label) {
   std::vector<std::string_view> upto(md.rest, md.rest + segment + 1);
   Diagnostic e;
-  e.message = fmt::format("a template where {} name is expected: `{}`", what, join_path(upto));
+  e.message = fmt::format("a template where {} is expected: `{}`", what, join_path(upto));
   e.pos = md.rest_pos ? SourcePos{md.pos.file, md.rest_pos[segment].line, md.rest_pos[segment].column} : md.pos;
-  e.label = fmt::format("{} name, not an element of an attrsOf option", what);
+  e.label = std::move(label);
   e.help =
       "an option's path is written out, so that which options a block defines is known without evaluating; "
       "{{ }} may only name an element of an attrsOf option, as in systemd.services.\"backup-{{ job.name }}\"";
@@ -46,7 +48,7 @@ bool templates_name_elements(const OptionInfo& option, const MergeDef& md, uint3
     bool templated = templates[j] != nullptr;
     if (group) {
       if (templated) {
-        errors.push_back(template_where_name_expected(md, j, "a sub-option"));
+        errors.push_back(template_where_name_expected(md, j, "a sub-option's name", "a sub-option of a submodule"));
         return false;
       }
       const OptionNode* next = sub->child(group, md.rest[j]);
@@ -64,7 +66,8 @@ bool templates_name_elements(const OptionInfo& option, const MergeDef& md, uint3
       case Type::Kind::Either: return true;  // which side holds is known only when merging
       default:
         if (templated) {
-          errors.push_back(template_where_name_expected(md, j, "an attribute of a value of type " + describe_type(*type) + ", which has no"));
+          errors.push_back(template_where_name_expected(
+              md, j, "nothing", fmt::format("a value of type {} has no attributes", describe_type(*type))));
           return false;
         }
         return true;  // merging reports a path into a plain value
@@ -87,7 +90,7 @@ void Evaluation::index_generator(const Definition& def, const MergeDef& md, int3
   uint32_t i = 0;
   for (; i < md.rest_size && node && !node->option; ++i) {
     if (def.key_templates && def.key_templates[i]) {
-      errors.push_back(template_where_name_expected(md, i, "an option"));
+      errors.push_back(template_where_name_expected(md, i, "an option's name", "an option, not an element of an attrsOf"));
       return;
     }
     node = tree.child(node, md.rest[i]);
@@ -107,12 +110,15 @@ void Evaluation::index_generator(const Definition& def, const MergeDef& md, int3
   distribute(tree, tree.root(), md, true, sink, errors);
 }
 
-void Evaluation::note_busy_blocks(Diagnostic& d) const {
+bool Evaluation::note_busy_blocks(Diagnostic& d, size_t from_frame) const {
+  bool any = false;
   for (const BlockInfo& info : blocks_) {
-    if (info.state != State::Busy || info.block->kind != Block::Kind::For) continue;
+    if (info.state != State::Busy || info.block->kind != Block::Kind::For || info.depth <= from_frame) continue;
     d.notes.push_back(Note{fmt::format("while the [[for]] over `{}` was being expanded", info.block->each_text),
                            offset_in_string(info.block->each_pos, 0)});
+    any = true;
   }
+  return any;
 }
 
 void Evaluation::expand(const OptionInfo& option, SourcePos read_site) {
@@ -122,12 +128,7 @@ void Evaluation::expand(const OptionInfo& option, SourcePos read_site) {
     case State::Done: return;
     case State::Failed: throw EvalAborted{};
     case State::Busy:
-      try {
-        cycle(expand_depth_[option.id], read_site, option.name);
-      } catch (EvalError& e) {
-        note_busy_blocks(e.diag);
-        throw;
-      }
+      cycle(expand_depth_[option.id], read_site, option.name);
     case State::Todo: break;
   }
   expanded_[option.id] = State::Busy;

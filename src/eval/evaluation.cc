@@ -169,6 +169,8 @@ void Evaluation::cycle(size_t from, SourcePos closing_site, const std::string& c
     d.notes.push_back(Note{fmt::format("`{}` reads `{}` here", steps[i].reader, steps[i].read), steps[i].site});
   d.help = steps.size() == 1 ? "an option cannot depend on itself; read another option here"
                              : "break the cycle: one of these options must not depend on the others";
+  if (note_busy_blocks(d, from))
+    d.help = "a [[for]] block cannot define the option it iterates, nor anything that option reads";
   throw EvalError{std::move(d)};
 }
 

@@ -176,8 +176,9 @@ class Evaluation : public Interpolator {
   bool guard_holds(int32_t guard);
   // The generated keys of a generator's definition in the bindings of `scope`.
   const std::string_view* render_keys(const Generator& g, const Scope* scope);
-  // Adds, to a cycle found while blocks are expanding, a note per [[for]] busy iterating.
-  void note_busy_blocks(Diagnostic& d) const;
+  // Adds, to a cycle from stack frame `from_frame` on, a note per [[for]]
+  // that was expanding inside it; whether there was one.
+  bool note_busy_blocks(Diagnostic& d, size_t from_frame) const;
 
   // reading.cc
   const Value* eval_expr(const Expr* e, SourcePos base, const Scope* scope);

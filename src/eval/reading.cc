@@ -94,7 +94,9 @@ const Value* Evaluation::read_path(const std::vector<std::string>& path, SourceP
         help = near.empty() ? fmt::format("the names bound here are {}", list_words(names))
                             : fmt::format("did you mean `{}`, bound here?", near[0]);
       }
-      fail(fmt::format("unknown option `{}`", shown(path)), site, help, "read here");
+      bool binding_like = i == 0 && scope;
+      fail(fmt::format("unknown {} `{}`", binding_like ? "option or binding" : "option", shown(path)), site, help,
+           "read here");
     }
     node = child;
   }
@@ -171,8 +173,10 @@ const Value* Evaluation::read_binding(const Scope& binding, const std::vector<st
   }
   if (path[1] != "value") {
     fail(fmt::format("unknown attribute `{}` of the [[for]] element `{}`", quote_segment(path[1]), name), site,
-         fmt::format("the element has `{}.name` and `{}.value`; did you mean `{}.value.{}`?", name, name, name,
-                     quote_segment(path[1])),
+         fmt::format("the element has `{}.name` (its key) and `{}.value`{}", name, name,
+                     closest_names(path[1], {"name", "value"}, 1).empty()
+                         ? ""
+                         : fmt::format("; did you mean `{}.{}`?", name, closest_names(path[1], {"name", "value"}, 1)[0])),
          "read here");
   }
   const Value* v = binding.value;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "eval/eval_error.h"
 #include "util/diagnostic.h"
 #include "util/json_writer.h"
 
@@ -26,7 +27,7 @@ void note_elements(Diagnostic& d, const Scope* scope) {
     std::string message = fmt::format("while expanding the [[for]] element {}", describe_element(*s));
     bool present = false;
     for (const Note& n : d.notes) present |= n.message == message;
-    if (!present) d.notes.push_back(Note{std::move(message), s->block->each_pos});
+    if (!present) d.notes.push_back(Note{std::move(message), offset_in_string(s->block->each_pos, 0)});
   }
 }
 
