@@ -221,8 +221,9 @@ class ModuleBuilder {
       key_templates_.push_back(key_template(key));
       const toml::table* sub = node.as_table();
       // An inline table whose keys hold {{ }} is split like a [table]:
-      // a generated key belongs in the definition's path.
-      if (sub && (!sub->is_inline() || has_template_key(*sub)) && !is_wrapper(*sub)) {
+      // a generated key belongs in the definition's path. An empty [table]
+      // defines its path as {} (an attrsOf element with its defaults).
+      if (sub && !sub->empty() && (!sub->is_inline() || has_template_key(*sub)) && !is_wrapper(*sub)) {
         definitions(*sub, path, priority, block);
       } else {
         Definition d;
