@@ -182,8 +182,9 @@ const std::vector<Evaluation::Instance>& Evaluation::instances(int32_t block, So
                               info.block->each_text);
       d.pos = offset_in_string(info.block->each_pos, 0);
       for (size_t k = info.depth; k < stack_.size(); ++k)
-        d.notes.push_back(Note{fmt::format("`{}` is read here", stack_[k].name()), stack_[k].read_site});
-      d.notes.push_back(Note{"which needs this block's definitions", read_site});
+        if (!(stack_[k].read_site == d.pos))
+          d.notes.push_back(Note{fmt::format("`{}` is read here", stack_[k].name()), stack_[k].read_site});
+      d.notes.push_back(Note{"and the block defines it here", read_site});
       d.help = "a [[for]] block cannot define the option it iterates, nor anything that option depends on";
       throw EvalError{std::move(d)};
     }

@@ -143,6 +143,20 @@ void distribute(const OptionTree& tree, const OptionNode* from, const MergeDef& 
   }
 }
 
+void Merger::missing_sub_option(const OptionInfo& option, const std::vector<MergeDef>& element, const Where& where) {
+  // As NixOS: an element is used with a sub-option that has neither a
+  // definition nor a default. Left out silently, a file rendered from the
+  // element would just lack the key.
+  Diagnostic diag;
+  diag.message = fmt::format("option `{}` is used but has no value", where.str());
+  diag.pos = element[0].pos;
+  diag.label = "the element is defined here, without it";
+  diag.notes.push_back(Note{fmt::format("`{}` is declared here, without a default", option.name), option.pos});
+  diag.help = fmt::format("define `{}` in the element, or give its declaration a `default` (or a nullOr type)", option.name);
+  note_elements(diag, element[0].scope);
+  throw EvalError{std::move(diag)};
+}
+
 const Scope* Merger::name_scope(std::string_view name, const Scope* parent) {
   Scope* s = arena_.make<Scope>();
   s->kind = Scope::Kind::ElementName;
@@ -529,6 +543,8 @@ const Value* Merger::merge_submodule(const OptionTree& options, const std::vecto
       v = merge(*o->type, std::move(od), name);
     } else if (o->type->kind == Type::Kind::NullOr) {
       v = make::null(arena_);
+    } else {
+      missing_sub_option(*o, defs, name);
     }
     if (!v) continue;
     std::vector<std::string_view> path;

@@ -102,6 +102,8 @@ class Merger {
   [[noreturn]] void conflict(const std::vector<MergeDef>& defs, const std::vector<const Value*>& values,
                              const Where& where);
   SourcePos value_pos(const Value* v, const MergeDef& d) const;
+  [[noreturn]] void missing_sub_option(const OptionInfo& option, const std::vector<MergeDef>& element,
+                                       const Where& where);
   // The binding `name` = `name`, inside `parent`.
   const Scope* name_scope(std::string_view name, const Scope* parent);
 

@@ -81,18 +81,22 @@ const Value* Evaluation::read_path(const std::vector<std::string>& path, SourceP
       std::vector<std::string_view> after(path.begin() + static_cast<long>(i) + 1, path.end());
       auto near = tree.suggest(node, path[i], after);
       std::string help = "check the option's name";
-      if (!near.empty()) {
+      // Inside a block, a misspelt binding is likelier than an option.
+      std::vector<std::string> bound;
+      if (i == 0 && scope)
+        for (const Scope* s = scope; s; s = s->parent) bound.emplace_back(s->binding);
+      auto near_bound = closest_names(path[0], bound, 1);
+      if (!near_bound.empty()) {
+        help = fmt::format("did you mean `{}`, bound here?", join_path(std::vector<std::string>{near_bound[0]}) +
+                                                                 shown(path).substr(path[0].size()));
+      } else if (!near.empty()) {
         std::vector<std::string> quoted;
         for (auto& n : near) quoted.push_back("`" + std::string(shown_prefix) + n + "`");
         help = fmt::format("did you mean {}?", list_words(quoted));
       } else if (!os_ && shown_prefix.empty() && path[0] == "os") {
         help = "`os.*` can only be read in a home module";
-      } else if (i == 0 && scope) {
-        std::vector<std::string> names;
-        for (const Scope* s = scope; s; s = s->parent) names.emplace_back(s->binding);
-        auto near = closest_names(path[0], names, 1);
-        help = near.empty() ? fmt::format("the names bound here are {}", list_words(names))
-                            : fmt::format("did you mean `{}`, bound here?", near[0]);
+      } else if (!bound.empty()) {
+        help = fmt::format("the names bound here are {}", list_words(bound));
       }
       bool binding_like = i == 0 && scope;
       fail(fmt::format("unknown {} `{}`", binding_like ? "option or binding" : "option", shown(path)), site, help,

@@ -21,6 +21,7 @@ struct SourcePos {
   uint32_t line = 0;    // 1-based; 0 means unknown
   uint32_t column = 0;  // 1-based
   bool known() const { return file != kNoFile && line != 0; }
+  bool operator==(const SourcePos&) const = default;
 };
 
 // The registry of every file the engine read. Thread-safe: modules are parsed
