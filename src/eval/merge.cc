@@ -516,7 +516,9 @@ const Value* Merger::merge_submodule(const OptionTree& options, const std::vecto
       shown.options = &options;
       type_error(shown, d.value, d, where, std::string(describe_kind(d.value->kind)));
     }
+    bool had_errors = !errors.empty();
     distribute(options, options.root(), d, false, sink, errors);
+    if (!had_errors && !errors.empty()) note_elements(errors[0], d.scope);
   }
   if (!errors.empty()) {
     // Name the option in terms of the whole path, not the submodule's own.
