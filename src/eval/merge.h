@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "declare/option_tree.h"
+#include "eval/distribute.h"
 #include "eval/scope.h"
 #include "util/arena.h"
 #include "util/diagnostic.h"
@@ -41,15 +42,6 @@ class Interpolator {
   // itself (a table stays a table). nullptr for any other template.
   virtual const Value* reference(const Value* tmpl, FileId file, const Scope* scope) = 0;
 };
-
-// Sends `def` to the options of `tree` it defines, starting at `from`: walks
-// its path, and splits a table written at a group of options into one
-// definition per option. `keep_properties`: whether the split parts keep the
-// definition's priority and order (true above an option, as NixOS pushes
-// mkDefault down; false inside a submodule element, whose own priority was
-// already used). Unknown names become diagnostics in `errors`.
-void distribute(const OptionTree& tree, const OptionNode* from, const MergeDef& def, bool keep_properties,
-                const std::function<void(const OptionInfo*, const MergeDef&)>& sink, std::vector<Diagnostic>& errors);
 
 // The name of what is being merged, for error messages only: a chain of
 // parents, turned into text ("services.x.settings.level", "l[2]") only
