@@ -15,7 +15,13 @@ namespace fs = std::filesystem;
 namespace sc {
 
 std::string find_config_dir(const std::optional<std::string>& flag) {
-  if (flag) return fs::absolute(*flag).lexically_normal().string();
+  if (flag) {
+    // "." normalises to "/abs/dir/": without the trailing slash, so that
+    // paths inside the configuration are recognised as such.
+    std::string dir = fs::absolute(*flag).lexically_normal().string();
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    return dir;
+  }
   std::error_code ec;
   fs::path cwd = fs::current_path(ec);
   if (!ec && fs::exists(cwd / "sysconf.toml", ec)) return cwd.string();

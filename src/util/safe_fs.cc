@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <vector>
 
@@ -313,6 +314,18 @@ Root::Root(std::string path, bool read_only) : path_(std::move(path)) {
   while (path_.size() > 1 && path_.back() == '/') path_.pop_back();
   if (path_ != "/" && !read_only) mkdir(path_.c_str(), 0755);
   fd_ = Fd(open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd_.valid() && errno == ENOENT && read_only) {
+    // A root that does not exist yet is an empty one, for a dry run: stand
+    // in a directory that is removed as soon as it is open, so that nothing
+    // can be created in it and nothing is left behind.
+    std::string empty = (std::filesystem::temp_directory_path() / "sysconf-empty-root.XXXXXX").string();
+    if (mkdtemp(empty.data())) {
+      fd_ = Fd(open(empty.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      rmdir(empty.c_str());
+      if (fd_.valid()) return;
+    }
+    errno = ENOENT;
+  }
   if (!fd_.valid()) fail(fmt::format("cannot open the root `{}`", path_), errno);
 }
 
