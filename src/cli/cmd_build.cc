@@ -89,7 +89,14 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
     // An activation that a crash interrupted is finished before anything else.
     if (options.activate && !dry && !recover(*root, false, ctx.diags(), report)) return ctx.report();
 
-    RenderContext render_ctx{*root, session->repo.config_dir, ctx.files(), ctx.diags()};
+    std::optional<ConfigReader> sources;
+    try {
+      sources.emplace(session->repo.config_dir);
+    } catch (const FsError& e) {
+      ctx.diags().error(e.what(), SourcePos{});
+      return ctx.report();
+    }
+    RenderContext render_ctx{*root, *sources, ctx.files(), ctx.diags()};
     auto rendered = render_host(session->host, render_ctx);
     if (!rendered) return ctx.report();
     spdlog::debug("rendered {} files in /etc in {:.1f} ms", rendered->etc.size(), millis_since(stage));

@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -44,8 +42,6 @@ class Renderer {
     ok_ = false;
   }
 
-  // Reads a file named in the configuration: inside the configuration
-  // directory from this machine, any other absolute path inside the root.
   // The site to name in an error about `path`: found only when needed, since
   // finding it scans the option's definitions.
   struct Site {
@@ -54,24 +50,10 @@ class Renderer {
     SourcePos get() const { return eval.definition_site(path); }
   };
 
+  // Reads a file named in the configuration (util/config_reader.h says how).
   std::optional<std::string> read_source(const std::string& path, const Site& site, bool* executable) {
     try {
-      if (path.rfind(ctx_.config_dir + "/", 0) == 0) {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) throw FsError(fmt::format("cannot open `{}`", ctx_.files.display_path(path)), ENOENT);
-        std::ostringstream data;
-        data << in.rdbuf();
-        if (executable) {
-          std::error_code ec;
-          auto perms = std::filesystem::status(path, ec).permissions();
-          *executable = (perms & std::filesystem::perms::owner_exec) != std::filesystem::perms::none;
-        }
-        return data.str();
-      }
-      mode_t mode = 0;
-      std::string data = ctx_.root.read_inside(path, &mode);
-      if (executable) *executable = (mode & 0100) != 0;
-      return data;
+      return ctx_.sources.read(path, ctx_.root, executable);
     } catch (const FsError& e) {
       error(fmt::format("cannot read `{}`: {}", ctx_.files.display_path(path), e.what()), site.get(),
             "the path is relative to the file that names it; an absolute path is read inside --root");

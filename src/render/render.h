@@ -10,13 +10,14 @@
 
 #include "eval/pipeline.h"
 #include "render/rendered.h"
+#include "util/config_reader.h"
 #include "util/safe_fs.h"
 
 namespace sc {
 
 struct RenderContext {
-  const Root& root;        // absolute paths in the configuration are read inside it
-  std::string config_dir;  // ... except those inside the configuration itself
+  const Root& root;             // absolute paths in the configuration are read inside it
+  const ConfigReader& sources;  // ... through this, as the configuration's owner could
   SourceFiles& files;
   Diagnostics& diags;
 };

@@ -348,18 +348,31 @@ Fd Root::open_dir_inside(std::string_view absolute) const {
   return Fd(static_cast<int>(fd));
 }
 
-std::string Root::read_inside(std::string_view absolute, mode_t* mode, uid_t* uid) const {
-  std::string rel = relative(absolute);
-  long fd = openat2_call(fd_.get(), rel.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-  if (fd < 0) fail(fmt::format("cannot open `{}`", absolute), errno);
-  Fd owned(static_cast<int>(fd));
-  if (mode || uid) {
-    struct stat st;
-    if (fstat(owned.get(), &st) != 0) fail(fmt::format("cannot inspect `{}`", absolute), errno);
-    if (mode) *mode = st.st_mode & 07777;
-    if (uid) *uid = st.st_uid;
+std::string read_regular_at(int dir, const std::string& relative, uint64_t resolve, const std::string& shown,
+                            struct stat* st_out) {
+  // O_NONBLOCK: a FIFO opens without waiting for a writer, and is refused below.
+  long fd = openat2_call(dir, relative.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+                         resolve | RESOLVE_NO_MAGICLINKS);
+  if (fd < 0) {
+    if (errno == EXDEV && (resolve & RESOLVE_BENEATH))
+      throw FsError(fmt::format("`{}` leads out of its directory through a symlink", shown), EXDEV);
+    fail(fmt::format("cannot open `{}`", shown), errno);
   }
-  return read_all(owned.get(), std::string(absolute), 64u << 20);
+  Fd owned(static_cast<int>(fd));
+  struct stat st;
+  if (fstat(owned.get(), &st) != 0) fail(fmt::format("cannot inspect `{}`", shown), errno);
+  if (!S_ISREG(st.st_mode))
+    throw FsError(fmt::format("`{}` is not a regular file (a FIFO, device, socket or directory)", shown), EINVAL);
+  if (st_out) *st_out = st;
+  return read_all(owned.get(), shown, 64u << 20);
+}
+
+std::string Root::read_inside(std::string_view absolute, mode_t* mode, uid_t* uid) const {
+  struct stat st;
+  std::string data = read_regular_at(fd_.get(), relative(absolute), RESOLVE_IN_ROOT, std::string(absolute), &st);
+  if (mode) *mode = st.st_mode & 07777;
+  if (uid) *uid = st.st_uid;
+  return data;
 }
 
 bool Root::same_file_inside(std::string_view a, std::string_view b) const {

@@ -9,6 +9,8 @@
 // Failures throw FsError; callers turn it into a diagnostic.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <sys/types.h>
 
 #include <optional>
@@ -96,6 +98,13 @@ void fsync_dir(int dir);
 size_t remove_stale_temporaries_in(int dir);
 
 // The root every managed path is below, and its paths as the running system sees them.
+// Opens `relative` under the directory `dir` with openat2's `resolve` flags
+// (RESOLVE_BENEATH, RESOLVE_IN_ROOT) and reads it, refusing anything but a
+// regular file: a FIFO or device is never read. `shown` names it in errors;
+// `st` receives its metadata. Throws FsError.
+std::string read_regular_at(int dir, const std::string& relative, uint64_t resolve, const std::string& shown,
+                            struct stat* st = nullptr);
+
 class Root {
  public:
   // Opens `path`, creating it when missing unless `read_only`. Throws FsError.
