@@ -1,6 +1,8 @@
 // sysconf: NixOS-style declarative configuration for a systemd machine.
 // Parses the command line, runs one command, and turns its result into the
 // exit code of DESIGN.md section 8. The only place that exits.
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
@@ -39,6 +41,10 @@ void report_usage_error(const CLI::App& app, int argc, char** argv, const CLI::P
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Every file and directory gets an explicit mode; the children sysconf
+  // runs (hooks, package managers, onChange) get the umask an activation
+  // expects, as NixOS's activation sets it, not a caller's 077.
+  umask(022);
   CLI::App app{"sysconf: declarative configuration for a systemd machine, in TOML modules", "sysconf"};
   app.set_version_flag("--version", std::string("sysconf ") + SYSCONF_VERSION);
   app.require_subcommand(1);

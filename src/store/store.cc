@@ -133,6 +133,8 @@ void Store::write_tree(int parent, const std::string& name, const TreeEntry& tre
       if (mkdirat(parent, name.c_str(), 0755) != 0)
         throw FsError(fmt::format("cannot create `{}` in the store: {}", name, std::strerror(errno)), errno);
       Fd dir = open_dir_beneath(parent, name, false);
+      if (fchmod(dir.get(), 0755) != 0)  // whatever the umask
+        throw FsError(fmt::format("cannot set the mode of `{}` in the store: {}", name, std::strerror(errno)), errno);
       for (const auto& [child_name, child] : tree.children) write_tree(dir.get(), child_name, child);
       fsync_dir(dir.get());
       return;

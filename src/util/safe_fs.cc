@@ -113,6 +113,12 @@ Fd open_dir_beneath(int base, std::string_view rel, bool create, mode_t mode, ui
         fail(fmt::format("cannot create directory `{}`", rel.substr(0, end)), errno);
       fd = openat(current.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (fd >= 0) {
+        // The mode exactly, whatever the caller's umask (mkdir applies it).
+        if (fchmod(fd, mode) != 0) {
+          int err = errno;
+          close(fd);
+          fail(fmt::format("cannot set the mode of directory `{}`", rel.substr(0, end)), err);
+        }
         if (uid != static_cast<uid_t>(-1) && fchown(fd, uid, gid) != 0) {
           int err = errno;
           close(fd);
@@ -312,7 +318,7 @@ size_t remove_stale_temporaries_in(int dir) {
 
 Root::Root(std::string path, bool read_only) : path_(std::move(path)) {
   while (path_.size() > 1 && path_.back() == '/') path_.pop_back();
-  if (path_ != "/" && !read_only) mkdir(path_.c_str(), 0755);
+  if (path_ != "/" && !read_only && mkdir(path_.c_str(), 0755) == 0) chmod(path_.c_str(), 0755);  // whatever the umask
   fd_ = Fd(open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd_.valid() && errno == ENOENT && read_only) {
     // A root that does not exist yet is an empty one, for a dry run: stand

@@ -21,6 +21,15 @@ HOST = """
 [config]
 networking.hostName = "paths"
 environment.etc."tool.sh".source = "../../files/tool.sh"
+environment.etc."deep/er/file.conf".text = "x"
+users.users.craig = { isNormalUser = true }
+home-manager.users.craig.modules = ["../../home/default.toml"]
+"""
+
+HOME = """
+[config]
+xdg.configFile."app/deep/settings.json" = { format = "json", settings = { a = 1 } }
+home.file.".local/bin/hello".text = "echo hello"
 """
 
 
@@ -28,7 +37,7 @@ class TestPaths(unittest.TestCase):
     def setUp(self):
         self.scratch = tempfile.mkdtemp(prefix="sysconf-paths-")
         self.tree = os.path.join(self.scratch, "tree")
-        h.make_tree(self.tree, "p", HOST)
+        h.make_tree(self.tree, "p", HOST, HOME)
         h.write(os.path.join(self.tree, "files", "tool.sh"), "#!/bin/sh\necho tool\n", mode=0o755)
 
     def tearDown(self):
@@ -59,6 +68,28 @@ class TestPaths(unittest.TestCase):
         r = h.run(self.tree, root, "p", "build")
         self.assertEqual(r.returncode, 0, h.describe(r))
         self.assertTrue(os.path.isdir(root))
+
+    def test_modes_do_not_depend_on_the_umask(self):
+        # `sudo` with umask 077 must not make /etc/static's targets, the
+        # store or a home's directories unreadable for everyone but root.
+        listings = {}
+        for umask in (0o022, 0o077):
+            root = h.make_root(self.scratch)
+            r = subprocess.run(h.command(self.tree, root, "p", "switch"), capture_output=True, text=True,
+                               env=h.environment(), cwd="/", timeout=120,
+                               preexec_fn=lambda: os.umask(umask))
+            self.assertEqual(r.returncode, 0, h.describe(r))
+            listing = {}
+            for dirpath, dirnames, filenames in os.walk(root):
+                for name in dirnames + filenames:
+                    path = os.path.join(dirpath, name)
+                    rel = os.path.relpath(path, root)
+                    # Generation and object names differ with the build time.
+                    rel = "/".join("*" if len(part) > 30 else part for part in rel.split("/"))
+                    listing[rel] = oct(os.lstat(path).st_mode)
+            listings[umask] = listing
+        self.assertGreater(len(listings[0o022]), 20)
+        self.assertEqual(listings[0o077], listings[0o022])
 
 
 if __name__ == "__main__":
