@@ -5,6 +5,10 @@
 #include <sstream>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "util/accounts_text.h"
+
 namespace sc {
 
 namespace {
@@ -36,22 +40,34 @@ std::optional<std::vector<std::string>> find_entry(const Root& root, const char*
     if (!f.empty() && f[0] == name) return std::move(f);
   return std::nullopt;
 }
+
+// An id field of `name`'s entry; a damaged one is an error, never 0 (root).
+uint32_t id_field(const std::vector<std::string>& f, size_t index, const char* file, const std::string& name) {
+  auto id = index < f.size() ? parse_account_id(f[index]) : std::nullopt;
+  if (!id)
+    throw FsError(fmt::format("the entry of `{}` in {} is damaged (its {} is `{}`); repair it (vipw, vigr)", name, file,
+                              index == 2 ? "id" : "group id", index < f.size() ? f[index] : ""),
+                  EINVAL);
+  return *id;
+}
 }  // namespace
 
 std::optional<Account> find_user(const Root& root, const std::string& name) {
   if (name == "root") return Account{0, 0, "/root", "/bin/sh"};
   auto f = find_entry(root, "/etc/passwd", name);
-  if (!f || f->size() < 6) return std::nullopt;
+  if (!f) return std::nullopt;
+  uid_t uid = id_field(*f, 2, "/etc/passwd", name);
+  gid_t gid = id_field(*f, 3, "/etc/passwd", name);
+  if (f->size() < 6) throw FsError(fmt::format("the entry of `{}` in /etc/passwd is damaged (too few fields)", name), EINVAL);
   std::string shell = f->size() > 6 && !(*f)[6].empty() ? (*f)[6] : "/bin/sh";
-  return Account{static_cast<uid_t>(std::strtoul((*f)[2].c_str(), nullptr, 10)),
-                 static_cast<gid_t>(std::strtoul((*f)[3].c_str(), nullptr, 10)), (*f)[5], shell};
+  return Account{uid, gid, (*f)[5], shell};
 }
 
 std::optional<gid_t> find_group(const Root& root, const std::string& name) {
   if (name == "root") return 0;
   auto f = find_entry(root, "/etc/group", name);
-  if (!f || f->size() < 3) return std::nullopt;
-  return static_cast<gid_t>(std::strtoul((*f)[2].c_str(), nullptr, 10));
+  if (!f) return std::nullopt;
+  return id_field(*f, 2, "/etc/group", name);
 }
 
 std::vector<gid_t> groups_of(const Root& root, const std::string& name, gid_t primary) {
@@ -62,7 +78,7 @@ std::vector<gid_t> groups_of(const Root& root, const std::string& name, gid_t pr
     std::string member;
     while (std::getline(members, member, ','))
       if (member == name) {
-        gid_t gid = static_cast<gid_t>(std::strtoul(f[2].c_str(), nullptr, 10));
+        gid_t gid = id_field(f, 2, "/etc/group", f[0]);
         if (std::find(out.begin(), out.end(), gid) == out.end()) out.push_back(gid);
         break;
       }

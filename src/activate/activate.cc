@@ -313,7 +313,13 @@ class Activator {
     Profiles profiles(root_, false);
     BackupRecord backups = read_backups(root_);
     for (const HomePlan& home : plan.homes) {
-      auto account = find_user(root_, home.user);
+      std::optional<Account> account;
+      try {
+        account = find_user(root_, home.user);
+      } catch (const FsError& e) {
+        failed(fmt::format("{}'s home was not activated: {}", home.user, e.what()));
+        continue;
+      }
       if (!account) {
         failed(fmt::format("user {} does not exist (yet) in {}/etc/passwd; their home was not activated", home.user,
                            root_.is_live() ? "" : root_.path()));

@@ -218,7 +218,14 @@ HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account&
     say(fmt::format("the home {} is not owned by {}; nothing written there", plan.home, plan.user), true);
     return outcome;
   }
-  AsUser as{groups_of(root, plan.user, account.gid), user_environment(root, plan.user, account)};
+  std::vector<gid_t> groups;
+  try {
+    groups = groups_of(root, plan.user, account.gid);
+  } catch (const FsError& e) {
+    say(fmt::format("{}'s home was not activated: {}", plan.user, e.what()), true);
+    return outcome;
+  }
+  AsUser as{std::move(groups), user_environment(root, plan.user, account)};
   auto cannot_start = [&](int err) {
     say(fmt::format("cannot start the activation of {}'s home: {}", plan.user, std::strerror(err)), true);
     return outcome;
@@ -297,6 +304,8 @@ HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account&
     say(fmt::format("cannot wait for the activation of {}'s home: {}", plan.user, std::strerror(errno)), true);
   else if (WIFSIGNALED(status))
     say(fmt::format("the activation of {}'s home was killed", plan.user), true);
+  else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+    say(fmt::format("the activation of {}'s home failed (status {})", plan.user, WEXITSTATUS(status)), true);
   return outcome;
 }
 

@@ -11,6 +11,7 @@
 #include "render/fields.h"
 #include "render/units.h"
 #include "render/users.h"
+#include "util/accounts_text.h"
 #include "store/store.h"
 #include "util/formats.h"
 #include "util/hash.h"
@@ -279,16 +280,34 @@ class Renderer {
   }
 
   void users(Evaluation& eval, Rendered& out) {
+    // Names reach sysusers.d and tmpfiles.d lines and useradd: refused where
+    // they are defined unless every tool takes them.
+    auto check_name = [&](const std::string& name, const std::vector<std::string>& site, std::string_view what) {
+      if (is_account_name(name)) return true;
+      error(fmt::format("`{}` is not a valid {} name", name, what), eval.definition_site(site), kAccountNameRule);
+      return false;
+    };
+    auto check_path = [&](const std::string& path, const std::vector<std::string>& site, std::string_view what) {
+      bool clean = std::none_of(path.begin(), path.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+      if (path.empty() || (path[0] == '/' && clean)) return;
+      error(fmt::format("`{}` is not a valid {}: `{}`", join_path(site), what, path), eval.definition_site(site),
+            "write an absolute path, without control characters");
+    };
     if (const Value* users = value(eval, {"users", "users"}); users && users->is_table()) {
       for (auto e = users->begin_entries(); e != users->end_entries(); ++e) {
         RenderedUser u;
         u.name = std::string(e->key);
+        std::vector<std::string> site{"users", "users", u.name};
+        if (!check_name(u.name, site, "user")) continue;
         u.normal = field(e->value, "isNormalUser") && field(e->value, "isNormalUser")->boolean;
         u.description = text_field(e->value, "description");
         u.home = text_field(e->value, "home", u.normal ? "/home/" + u.name : "");
         u.shell = text_field(e->value, "shell");
+        check_path(u.home, {"users", "users", u.name, "home"}, "home directory");
+        check_path(u.shell, {"users", "users", u.name, "shell"}, "shell");
         if (const Value* uid = field(e->value, "uid"); uid && uid->kind == ValueKind::Int) u.uid = uid->integer;
         u.groups = string_list(field(e->value, "extraGroups"));
+        for (const std::string& g : u.groups) check_name(g, {"users", "users", u.name, "extraGroups"}, "group");
         out.users.push_back(std::move(u));
       }
     }
@@ -296,11 +315,14 @@ class Renderer {
       for (auto e = groups->begin_entries(); e != groups->end_entries(); ++e) {
         RenderedGroup g;
         g.name = std::string(e->key);
+        if (!check_name(g.name, {"users", "groups", g.name}, "group")) continue;
         if (const Value* gid = field(e->value, "gid"); gid && gid->kind == ValueKind::Int) g.gid = gid->integer;
         out.groups.push_back(std::move(g));
       }
     }
-    allocate_normal_uids(out.users, ctx_.root);
+    if (auto problem = allocate_normal_uids(out.users, ctx_.root))
+      error(fmt::format("cannot allocate uids: the root's /etc/passwd is damaged: {}", *problem), SourcePos{},
+            "repair /etc/passwd (vipw), then run sysconf again");
   }
 
   void hooks(Evaluation& eval, Rendered& out) {

@@ -2,6 +2,7 @@
 // directories of normal users → a systemd-tmpfiles file.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,7 +13,8 @@ namespace sc {
 
 // Fills in missing uids of normal users, deterministically: the uid the
 // user already has in the root's /etc/passwd, else the lowest free from 1000.
-void allocate_normal_uids(std::vector<RenderedUser>& users, const Root& root);
+// Returns what is wrong with the root's /etc/passwd when it does not parse.
+std::optional<std::string> allocate_normal_uids(std::vector<RenderedUser>& users, const Root& root);
 
 std::string sysusers_file(const std::vector<RenderedUser>& users, const std::vector<RenderedGroup>& groups);
 std::string home_tmpfiles_file(const std::vector<RenderedUser>& users);

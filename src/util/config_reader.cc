@@ -48,7 +48,8 @@ std::string ConfigReader::read(const std::string& path, const Root& root, bool* 
   std::string data;
   std::string prefix = dir_ + "/";
   if (path.rfind(prefix, 0) == 0) {
-    data = read_regular_at(fd_.get(), path.substr(prefix.size()), RESOLVE_BENEATH, path, &st);
+    std::string relative = path.substr(prefix.size());
+    data = read_regular_at(fd_.get(), relative, RESOLVE_BENEATH, relative, &st);
   } else {
     data = read_regular_at(root.fd(), Root::relative(path), RESOLVE_IN_ROOT, path, &st);
   }
