@@ -19,6 +19,7 @@
 #include "store/store.h"
 #include "units/systemd_bus.h"
 #include "util/fault.h"
+#include "util/test_seams.h"
 
 namespace sc {
 
@@ -330,7 +331,7 @@ class Activator {
       std::string profile = "home-" + home.user;
       profiles.set_current(profile, profiles.add(profile, home.to->generation, true));
       // onChange runs only on the live system (or when a test asks for it).
-      const char* test_run = std::getenv("SYSCONF_TEST_RUN_ON_CHANGE");
+      const char* test_run = test_seam("SYSCONF_TEST_RUN_ON_CHANGE");
       bool run_on_change = root_.is_live() || (test_run && *test_run == '1');
       HomeUnits units;
       static const std::vector<ManifestFile> kNone;

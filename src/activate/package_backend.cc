@@ -10,6 +10,7 @@
 
 #include "activate/apt_cache.h"
 #include "activate/command.h"
+#include "util/test_seams.h"
 
 namespace sc {
 
@@ -247,7 +248,7 @@ class CommandBackend final : public PackageBackend {
 bool executable(const char* path) { return access(path, X_OK) == 0; }
 
 std::unique_ptr<PackageBackend> test_backend() {
-  const char* script = std::getenv("SYSCONF_TEST_PACKAGE_BACKEND");
+  const char* script = test_seam("SYSCONF_TEST_PACKAGE_BACKEND");
   if (!script || !*script) return nullptr;
   std::string s = script;
   return std::make_unique<CommandBackend>(

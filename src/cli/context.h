@@ -15,6 +15,7 @@ enum ExitCode : int {
   kExitUsage = 2,
   kExitFailedUnits = 3,
   kExitLocked = 4,
+  kExitInternal = 5,  // sysconf itself failed: a bug, or the system refused something unexpected
 };
 
 struct GlobalOptions {

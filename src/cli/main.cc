@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "util/test_seams.h"
 #include "util/text.h"
 
 using namespace sc;
@@ -46,7 +47,8 @@ int main(int argc, char** argv) {
   // expects, as NixOS's activation sets it, not a caller's 077.
   umask(022);
   CLI::App app{"sysconf: declarative configuration for a systemd machine, in TOML modules", "sysconf"};
-  app.set_version_flag("--version", std::string("sysconf ") + SYSCONF_VERSION);
+  app.set_version_flag("--version", std::string("sysconf ") + SYSCONF_VERSION +
+                                        (test_seams_enabled() ? " (test build: SYSCONF_TEST_* honoured)" : ""));
   app.require_subcommand(1);
   app.fallthrough();  // global flags may follow the subcommand
 
@@ -138,15 +140,33 @@ int main(int argc, char** argv) {
   }
   CommandContext ctx(global);
   setup_logging(global.verbosity, global.color == "always");
-  if (build->parsed()) return run_build(ctx, build_options);
-  if (switch_cmd->parsed()) return run_build(ctx, switch_options);
-  if (rollback->parsed()) return run_rollback(ctx, rollback_options);
-  if (generations->parsed()) return run_generations(ctx, generations_json);
-  if (diff->parsed()) return run_diff(ctx, diff_options);
-  if (gc->parsed()) return run_gc(ctx, gc_options);
-  if (eval->parsed()) return run_eval(ctx, eval_options);
-  if (option->parsed()) return run_option(ctx, option_options);
-  if (check->parsed()) return run_check(ctx);
-  if (docs->parsed()) return run_docs(ctx, docs_options);
-  return kExitUsage;
+  // Commands report every expected failure as a diagnostic; anything else
+  // still reaches the user as a message and a documented exit code, never
+  // an abort. An activation it interrupts is in the journal: the next run
+  // finishes it, as after a crash.
+  auto run_command = [&](CommandContext& ctx) {
+    if (build->parsed()) return run_build(ctx, build_options);
+    if (switch_cmd->parsed()) return run_build(ctx, switch_options);
+    if (rollback->parsed()) return run_rollback(ctx, rollback_options);
+    if (generations->parsed()) return run_generations(ctx, generations_json);
+    if (diff->parsed()) return run_diff(ctx, diff_options);
+    if (gc->parsed()) return run_gc(ctx, gc_options);
+    if (eval->parsed()) return run_eval(ctx, eval_options);
+    if (option->parsed()) return run_option(ctx, option_options);
+    if (check->parsed()) return run_check(ctx);
+    if (docs->parsed()) return run_docs(ctx, docs_options);
+    return static_cast<int>(kExitUsage);
+  };
+  try {
+    return run_command(ctx);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: sysconf failed unexpectedly: {}\n", e.what());
+  } catch (...) {
+    fmt::print(stderr, "error: sysconf failed unexpectedly\n");
+  }
+  fmt::print(stderr,
+             "help: nothing is half-written (each write is atomic); if a switch or rollback was interrupted, the next "
+             "one finishes it. Please report this.\n");
+  return kExitInternal;
 }
+

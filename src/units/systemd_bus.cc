@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "util/test_seams.h"
+
 namespace sc {
 
 namespace {
@@ -193,13 +195,13 @@ std::vector<JobOutcome> SystemdManager::run_jobs(const std::string& method, cons
 }
 
 std::optional<std::string> system_manager_address(bool live_root) {
-  if (const char* test = std::getenv("SYSCONF_TEST_SYSTEMD_ADDRESS"); test && *test) return std::string(test);
+  if (const char* test = test_seam("SYSCONF_TEST_SYSTEMD_ADDRESS"); test && *test) return std::string(test);
   if (live_root) return std::string("unix:path=/run/systemd/private");
   return std::nullopt;
 }
 
 std::optional<std::string> user_manager_address(bool live_root, unsigned uid) {
-  if (const char* test = std::getenv("SYSCONF_TEST_USER_SYSTEMD_ADDRESS"); test && *test) return std::string(test);
+  if (const char* test = test_seam("SYSCONF_TEST_USER_SYSTEMD_ADDRESS"); test && *test) return std::string(test);
   if (!live_root) return std::nullopt;
   std::string socket = fmt::format("/run/user/{}/systemd/private", uid);
   struct stat st;

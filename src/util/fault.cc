@@ -4,7 +4,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
+
+#include "util/test_seams.h"
 
 namespace sc {
 
@@ -12,6 +15,7 @@ namespace {
 
 struct Plan {
   std::string point;
+  bool throws = false;  // "throw:POINT": an unexpected exception there, not a kill
   long write = -1;
   long writes_seen = 0;
 };
@@ -19,11 +23,14 @@ struct Plan {
 Plan& plan() {
   static Plan p = [] {
     Plan out;
-    const char* env = std::getenv("SYSCONF_TEST_CRASH_AT");
+    const char* env = test_seam("SYSCONF_TEST_CRASH_AT");
     if (!env) return out;
     std::string value = env;
     if (value.rfind("write:", 0) == 0) {
       out.write = std::strtol(value.c_str() + 6, nullptr, 10);
+    } else if (value.rfind("throw:", 0) == 0) {
+      out.point = value.substr(6);
+      out.throws = true;
     } else {
       out.point = value;
     }
@@ -41,7 +48,9 @@ Plan& plan() {
 
 void fault_point(std::string_view name) {
   Plan& p = plan();
-  if (!p.point.empty() && p.point == name) die();
+  if (p.point.empty() || p.point != name) return;
+  if (p.throws) throw std::runtime_error("injected failure at " + std::string(name));
+  die();
 }
 
 void fault_point_with_child(std::string_view name, pid_t child) {

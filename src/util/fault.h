@@ -1,7 +1,8 @@
 // Fault injection for the crash tests. The environment variable
 // SYSCONF_TEST_CRASH_AT, known only to tests, makes sysconf kill itself with
 // SIGKILL at a named point ("phase:links") or at the K-th filesystem write
-// ("write:17"). Unset, these calls cost one branch.
+// ("write:17"), or throw an unexpected exception at a point ("throw:phase:links").
+// Unset, or in a build without test seams, these calls cost one branch.
 #pragma once
 
 #include <sys/types.h>

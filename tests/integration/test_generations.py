@@ -603,6 +603,21 @@ class TestCrash(SysconfTestCase):
                 self.assertIsNotNone(journal_phase, "a crash during activation leaves a journal")
                 self.check_crash_then_switch("phase:" + phase, r, root)
 
+    def test_unexpected_failure_then_switch(self):
+        """An exception sysconf did not expect, in the middle of an activation:
+        a message and exit code 5, never an abort; the journal stays, and the
+        next switch finishes the activation as after a crash."""
+        for phase in ("etc", "homes"):
+            with self.subTest(point="throw:phase:" + phase):
+                root, r, journal_phase = self.crash("throw:phase:" + phase, "throw-" + phase)
+                self.assertEqual(r.returncode, 5, h.describe(r))
+                self.assertIn("sysconf failed unexpectedly: injected failure at phase:" + phase, r.stderr)
+                self.assertIsNotNone(journal_phase, "the interrupted activation is in the journal")
+                r = self.sc(root, "switch")
+                self.assertEqual(r.returncode, 0, h.describe(r))
+                self.assertSnapshotsEqual(self.ref2, h.snapshot(root, exclude=VOLATILE),
+                                          f"failure at {phase} then switch != clean switch 1 -> 2")
+
     def test_crash_at_each_write_then_switch(self):
         """write:K for every K until the switch no longer reaches K writes:
         the build's writes and every write of the activation."""
