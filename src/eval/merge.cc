@@ -27,6 +27,20 @@ std::string show_value(const Value* v) {
   }
 }
 
+// Whether a value of `type` may be a string.
+bool type_takes_strings(const Type& type) {
+  switch (type.kind) {
+    case Type::Kind::Str:
+    case Type::Kind::Lines:
+    case Type::Kind::Path:
+    case Type::Kind::Package:
+    case Type::Kind::Enum: return true;
+    case Type::Kind::NullOr: return type_takes_strings(*type.elem);
+    case Type::Kind::Either: return type_takes_strings(*type.elem) || type_takes_strings(*type.alt);
+    default: return false;
+  }
+}
+
 Where child(const Where& parent, std::string_view key) { return Where{Where::Kind::Key, &parent, key, 0}; }
 
 // `d` one level down its own path: the definition of the element rest[0].
@@ -316,9 +330,16 @@ const Value* Merger::merge(const Type& type, std::vector<MergeDef> defs, const W
   bool stringy = type.kind == Type::Kind::Str || type.kind == Type::Kind::Lines || type.kind == Type::Kind::Path ||
                  type.kind == Type::Kind::Package || type.kind == Type::Kind::Enum;
   if (!stringy) {
+    // A type that takes strings through nullOr or either gets the text of a
+    // scalar, as plain str does ("${toString n}" in Nix); a table, a list or
+    // null still passes whole.
+    bool takes_strings = type_takes_strings(type);
     for (MergeDef& d : defs) {
       if (d.rest_size != 0 || d.value->kind != ValueKind::Template) continue;
-      if (const Value* r = interpolator_.reference(d.value, d.pos.file)) d.value = r;
+      const Value* r = interpolator_.reference(d.value, d.pos.file);
+      if (r && (!takes_strings || r->kind == ValueKind::Table || r->kind == ValueKind::List ||
+                r->kind == ValueKind::Null))
+        d.value = r;
     }
   }
   switch (type.kind) {
@@ -332,7 +353,20 @@ const Value* Merger::merge(const Type& type, std::vector<MergeDef> defs, const W
     case Type::Kind::Lines: return merge_lines(defs, where);
     case Type::Kind::ListOf: return merge_list(type, defs, where);
     case Type::Kind::AttrsOf: return merge_attrs(*type.elem, defs, where);
-    case Type::Kind::NullOr: return merge(*type.elem, std::move(defs), where);
+    case Type::Kind::NullOr: {
+      // A null value comes from a reference to an unset nullOr ("{{ x }}"):
+      // all null is null, null beside a value conflicts, as in NixOS.
+      size_t nulls = std::count_if(defs.begin(), defs.end(), [](const MergeDef& d) {
+        return d.rest_size == 0 && d.value->kind == ValueKind::Null;
+      });
+      if (nulls == defs.size()) return defs[0].value;
+      if (nulls > 0) {
+        std::vector<const Value*> vs;
+        for (const MergeDef& d : defs) vs.push_back(d.value);
+        conflict(defs, vs, where);
+      }
+      return merge(*type.elem, std::move(defs), where);
+    }
     case Type::Kind::Either: {
       bool all_first = true, all_second = true;
       for (const MergeDef& d : defs) {
