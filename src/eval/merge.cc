@@ -78,6 +78,37 @@ std::string Where::str() const {
   return {};
 }
 
+int32_t wrapped_priority(const MergeDef& d) {
+  if (d.rest_size == 0 && d.value->kind == ValueKind::Wrapped && d.value->wrapped.priority != kUnset)
+    return d.value->wrapped.priority;
+  return level_priority(d);
+}
+
+int32_t best_priority(const std::vector<MergeDef>& defs) {
+  int32_t best = INT32_MAX;
+  for (const MergeDef& d : defs) best = std::min(best, wrapped_priority(d));
+  return best;
+}
+
+void read_only_error(const std::string& name, const std::vector<MergeDef>& defs, const SourcePos* default_pos) {
+  size_t count = defs.size() + (default_pos ? 1 : 0);
+  Diagnostic d;
+  d.message = fmt::format("option `{}` is read-only but is defined {} times", name, count);
+  if (default_pos) {
+    d.pos = defs[0].pos;
+    d.label = "a definition";
+    d.notes.push_back(Note{"its default counts as the first definition", *default_pos});
+    for (size_t i = 1; i < defs.size(); ++i) d.notes.push_back(Note{"another definition", defs[i].pos});
+    d.help = "a read-only option takes exactly one definition, and a `default` is one: remove this definition";
+  } else {
+    d.pos = defs[1].pos;
+    d.label = "second definition";
+    d.notes.push_back(Note{"first definition", defs[0].pos});
+    d.help = "a read-only option takes exactly one definition";
+  }
+  throw EvalError{std::move(d)};
+}
+
 void distribute(const OptionTree& tree, const OptionNode* from, const MergeDef& def, bool keep_properties,
                 const std::function<void(const OptionInfo*, const MergeDef&)>& sink, std::vector<Diagnostic>& errors) {
   const OptionNode* node = from;
@@ -531,9 +562,13 @@ const Value* Merger::merge_submodule(const OptionTree& options, const std::vecto
   for (const OptionInfo* o : options.options()) {
     std::vector<MergeDef>& od = per_option[o->id];
     Where name{Where::Kind::Sub, &where, o->name, 0};
-    if (o->decl->default_value) {
-      MergeDef def{o->decl->default_value, nullptr, 0, 1500, 1000, o->pos, UINT32_MAX, -1};
-      if (od.empty()) od.push_back(def);
+    if (o->decl->read_only && od.size() + (o->decl->default_value ? 1 : 0) > 1)
+      read_only_error(name.str(), od, o->decl->default_value ? &o->pos : nullptr);
+    // The default is a definition at priority 1500: it loses to better ones
+    // and wins over worse ones ({ _value = ..., _priority = 2000 }).
+    if (o->decl->default_value && (od.empty() || best_priority(od) >= kPriorityOptionDefault)) {
+      MergeDef def{o->decl->default_value, nullptr, 0, kPriorityOptionDefault, kOrderDefault, o->pos, UINT32_MAX, -1};
+      od.push_back(def);
     }
     const Value* v = nullptr;
     if (!od.empty()) {
