@@ -399,6 +399,10 @@ const Value* Merger::merge(const Type& type, std::vector<MergeDef> defs, const W
       return merge(*type.elem, std::move(defs), where);
     }
     case Type::Kind::Either: {
+      // A string with {{ }} left here is text: which side it fits (an enum's
+      // values) depends on that text.
+      for (MergeDef& d : defs)
+        if (d.rest_size == 0 && d.value->kind == ValueKind::Template) d.value = materialize(d.value, d.pos.file);
       bool all_first = true, all_second = true;
       for (const MergeDef& d : defs) {
         if (d.rest_size > 0) {

@@ -441,7 +441,11 @@ type = "either(str, attrsOf(str))"
 type = "nullOr(str)"
 [options.l]
 type = "listOf(nullOr(str))"
+[options.f]
+type = "either(enum, lines)"
+values = ["lo", "hi"]
 [config]
+f = "{{ n }}"
 a = "{{ n }}"
 b = "{{ n }}"
 c = "{{ n }}"
@@ -449,6 +453,7 @@ d = "{{ vars }}"
 e = "{{ none }}"
 l = ["{{ n }}"]
 )T");
-  CHECK(t.json({"m.toml"}) == R"({"a":"0","b":"0","c":"0","d":{"EDITOR":"nvim"},"e":null,"l":["0"],"n":0,)"
+  // The enum side does not take "0": the text goes to lines, as in NixOS.
+  CHECK(t.json({"m.toml"}) == R"({"a":"0","b":"0","c":"0","d":{"EDITOR":"nvim"},"e":null,"f":"0","l":["0"],"n":0,)"
                               R"("none":null,"vars":{"EDITOR":"nvim"}})");
 }
