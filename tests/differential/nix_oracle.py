@@ -500,8 +500,11 @@ class Generator:
         return self.counter
 
     # -- types
-    def gen_type(self, depth=0, in_sub=False):
+    def gen_type(self, depth=0, in_sub=False, enum=None):
+        """A type. `enum`: the values of every enum in it, since a TOML
+        declaration has one `values` list."""
         r = self.r
+        enum = enum or r.choice(ENUMS)
         leaves = ["bool", "int", "int", "str", "str", "lines", "enum"]
         if depth >= 2:
             k = r.choice(leaves)
@@ -509,15 +512,15 @@ class Generator:
             k = r.choice(leaves + ["listOf", "listOf", "attrsOf", "attrsOf", "nullOr", "either"]
                          + ([] if in_sub else ["submodule", "submodule"]))
         if k == "enum":
-            return T("enum", values=r.choice(ENUMS))
+            return T("enum", values=enum)
         if k in ("listOf", "attrsOf"):
-            return T(k, self.gen_type(depth + 1, in_sub))
+            return T(k, self.gen_type(depth + 1, in_sub, enum))
         if k == "nullOr":
-            e = self.gen_type(depth + 1, in_sub)
+            e = self.gen_type(depth + 1, in_sub, enum)
             return e if e.kind == "nullOr" else T("nullOr", e)
         if k == "either":
-            a = self.gen_type(2, in_sub)
-            b = self.gen_type(2, in_sub)
+            a = self.gen_type(2, in_sub, enum)
+            b = self.gen_type(2, in_sub, enum)
             return T("either", a, b)
         if k == "submodule":
             opts = {}
@@ -715,6 +718,16 @@ class Generator:
         if r.random() < 0.02:
             case.modules[-1].blocks[0].by_section["config"].append(Def(["nope"], 1, "config"))
         case.exact_lists = case.exact_lists and self.exact_lists
+        # DESIGN's load order: modules in order, each definition where it
+        # stands in the text (sections are written config, defaults, force).
+        text_seq, n = {}, 0
+        for m in case.modules:
+            for b in m.blocks:
+                for d in b.defs():
+                    n += 1
+                    if hasattr(d, "id"):
+                        text_seq[d.id] = n
+        case.tags = {k: (o, text_seq.get(i, i), j) for k, (o, i, j) in self.tags.items()}
         return case
 
     def gen_def(self, ctx, sections, taken, seq, in_when, readable_limit, target=None):
@@ -759,7 +772,9 @@ class Generator:
         if w is not None:
             w.value = value
             value = w
-        sections.by_section[section].append(Def(path, value, section))
+        d = Def(path, value, section)
+        d.id = seq[0]  # list elements are tagged with it, until the text order is known
+        sections.by_section[section].append(d)
 
     def gen_when(self, ctx, seq):
         r = self.r
