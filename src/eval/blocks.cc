@@ -282,12 +282,7 @@ std::vector<std::string> Evaluation::element_keys(const OptionInfo& option, Sour
     std::vector<MergeDef> active = active_definitions(option);
     // As merging would choose: only the best priority counts, the option's
     // default being a definition at 1500.
-    auto priority = [](const MergeDef& d) {
-      bool wrapped = d.rest_size == 0 && d.value->kind == ValueKind::Wrapped && d.value->wrapped.priority != kUnset;
-      return wrapped ? d.value->wrapped.priority : level_priority(d);
-    };
-    int32_t best = kPriorityOptionDefault;
-    for (const MergeDef& d : active) best = std::min(best, priority(d));
+    int32_t best = std::min(kPriorityOptionDefault, best_priority(active));
     std::vector<std::string> keys;
     auto add_table = [&](const Value* v, const MergeDef* d) {
       if (v->kind == ValueKind::Wrapped) v = v->wrapped.inner;
@@ -298,7 +293,7 @@ std::vector<std::string> Evaluation::element_keys(const OptionInfo& option, Sour
     };
     bool plain = true;  // every definition's keys are known without merging
     for (const MergeDef& d : active) {
-      if (priority(d) != best) continue;
+      if (wrapped_priority(d) != best) continue;
       if (d.rest_size > 0) {
         keys.emplace_back(d.rest[0]);
       } else {

@@ -13,6 +13,18 @@
 
 namespace sc {
 
+namespace {
+
+// The option's default as a definition at priority 1500 (NixOS's mkOptionDefault).
+// REQUIRES: the option has a default.
+MergeDef default_definition(const OptionInfo& option) {
+  const Value* def = option.decl->default_value;
+  return MergeDef{def, nullptr, 0, kPriorityOptionDefault, kOrderDefault,
+                  SourcePos{option.pos.file, def->line, def->column}, UINT32_MAX, -1};
+}
+
+}  // namespace
+
 Evaluation::Evaluation(const std::vector<Module>& modules, const Declarations& decls, const SourceFiles& files,
                        Diagnostics& diags)
     : modules_(modules), decls_(decls), files_(files), diags_(diags), merger_(arena_, *this, files) {}
@@ -123,11 +135,7 @@ const Value* Evaluation::force_element(const OptionInfo& option, const std::stri
         relevant.push_back(d);
       }
     }
-    int32_t best = kPriorityOptionDefault;
-    for (const MergeDef& d : relevant) {
-      bool wrapped = d.rest_size == 0 && d.value->kind == ValueKind::Wrapped && d.value->wrapped.priority != kUnset;
-      best = std::min(best, wrapped ? d.value->wrapped.priority : level_priority(d));
-    }
+    int32_t best = best_priority(relevant);
     bool other_active = false;
     if (best > kPriorityNormal) {
       for (const MergeDef* d : others) {
@@ -138,6 +146,9 @@ const Value* Evaluation::force_element(const OptionInfo& option, const std::stri
         }
       }
     }
+    // The default is a whole-value definition at 1500: it wins over worse priorities.
+    if (!relevant.empty() && !other_active && best >= kPriorityOptionDefault && option.decl->default_value)
+      relevant.push_back(default_definition(option));
     if (relevant.empty() && !other_active) {
       const Value* whole = compute(option);  // only the default: nothing can recurse
       const TableEntry* e = whole ? whole->find(key) : nullptr;
@@ -195,20 +206,16 @@ std::vector<MergeDef> Evaluation::active_definitions(const OptionInfo& option) {
 
 const Value* Evaluation::compute(const OptionInfo& option) {
   std::vector<MergeDef> active = active_definitions(option);
-  if (option.decl->read_only && active.size() > 1) {
-    Diagnostic d;
-    d.message = fmt::format("option `{}` is read-only but is defined {} times", option.name, active.size());
-    d.pos = active[1].pos;
-    d.label = "second definition";
-    d.notes.push_back(Note{"first definition", active[0].pos});
-    d.help = "a read-only option takes exactly one definition";
-    throw EvalError{std::move(d)};
+  const Value* def = option.decl->default_value;
+  if (option.decl->read_only && active.size() + (def ? 1 : 0) > 1) {
+    SourcePos default_pos = def ? default_definition(option).pos : SourcePos{};
+    read_only_error(option.name, active, def ? &default_pos : nullptr);
   }
+  // The default takes part like any definition: it wins over worse priorities.
+  if (def && (active.empty() || best_priority(active) >= kPriorityOptionDefault))
+    active.push_back(default_definition(option));
   if (active.empty()) {
-    if (const Value* def = option.decl->default_value) {
-      active.push_back(MergeDef{def, nullptr, 0, kPriorityOptionDefault, kOrderDefault,
-                                SourcePos{option.pos.file, def->line, def->column}, UINT32_MAX, -1});
-    } else if (option.type->kind == Type::Kind::NullOr) {
+    if (option.type->kind == Type::Kind::NullOr) {
       return make::null(arena_);
     } else {
       return nullptr;

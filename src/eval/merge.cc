@@ -27,6 +27,20 @@ std::string show_value(const Value* v) {
   }
 }
 
+// Whether a value of `type` may be a string.
+bool type_takes_strings(const Type& type) {
+  switch (type.kind) {
+    case Type::Kind::Str:
+    case Type::Kind::Lines:
+    case Type::Kind::Path:
+    case Type::Kind::Package:
+    case Type::Kind::Enum: return true;
+    case Type::Kind::NullOr: return type_takes_strings(*type.elem);
+    case Type::Kind::Either: return type_takes_strings(*type.elem) || type_takes_strings(*type.alt);
+    default: return false;
+  }
+}
+
 Where child(const Where& parent, std::string_view key) { return Where{Where::Kind::Key, &parent, key, 0}; }
 
 // `d` one level down its own path: the definition of the element rest[0].
@@ -85,6 +99,37 @@ const Scope* Merger::name_scope(std::string_view name, const Scope* parent) {
   s->key = make::string(arena_, name);
   s->parent = parent;
   return s;
+}
+
+int32_t wrapped_priority(const MergeDef& d) {
+  if (d.rest_size == 0 && d.value->kind == ValueKind::Wrapped && d.value->wrapped.priority != kUnset)
+    return d.value->wrapped.priority;
+  return level_priority(d);
+}
+
+int32_t best_priority(const std::vector<MergeDef>& defs) {
+  int32_t best = INT32_MAX;
+  for (const MergeDef& d : defs) best = std::min(best, wrapped_priority(d));
+  return best;
+}
+
+void read_only_error(const std::string& name, const std::vector<MergeDef>& defs, const SourcePos* default_pos) {
+  size_t count = defs.size() + (default_pos ? 1 : 0);
+  Diagnostic d;
+  d.message = fmt::format("option `{}` is read-only but is defined {} times", name, count);
+  if (default_pos) {
+    d.pos = defs[0].pos;
+    d.label = "a definition";
+    d.notes.push_back(Note{"its default counts as the first definition", *default_pos});
+    for (size_t i = 1; i < defs.size(); ++i) d.notes.push_back(Note{"another definition", defs[i].pos});
+    d.help = "a read-only option takes exactly one definition, and a `default` is one: remove this definition";
+  } else {
+    d.pos = defs[1].pos;
+    d.label = "second definition";
+    d.notes.push_back(Note{"first definition", defs[0].pos});
+    d.help = "a read-only option takes exactly one definition";
+  }
+  throw EvalError{std::move(d)};
 }
 
 SourcePos Merger::value_pos(const Value* v, const MergeDef& d) const {
@@ -263,9 +308,16 @@ const Value* Merger::merge(const Type& type, std::vector<MergeDef> defs, const W
   bool stringy = type.kind == Type::Kind::Str || type.kind == Type::Kind::Lines || type.kind == Type::Kind::Path ||
                  type.kind == Type::Kind::Package || type.kind == Type::Kind::Enum;
   if (!stringy) {
+    // A type that takes strings through nullOr or either gets the text of a
+    // scalar, as plain str does ("${toString n}" in Nix); a table, a list or
+    // null still passes whole.
+    bool takes_strings = type_takes_strings(type);
     for (MergeDef& d : defs) {
       if (d.rest_size != 0 || d.value->kind != ValueKind::Template) continue;
-      if (const Value* r = interpolator_.reference(d.value, d.pos.file, d.scope)) d.value = r;
+      const Value* r = interpolator_.reference(d.value, d.pos.file, d.scope);
+      if (r && (!takes_strings || r->kind == ValueKind::Table || r->kind == ValueKind::List ||
+                r->kind == ValueKind::Null))
+        d.value = r;
     }
   }
   switch (type.kind) {
@@ -279,8 +331,25 @@ const Value* Merger::merge(const Type& type, std::vector<MergeDef> defs, const W
     case Type::Kind::Lines: return merge_lines(defs, where);
     case Type::Kind::ListOf: return merge_list(type, defs, where);
     case Type::Kind::AttrsOf: return merge_attrs(*type.elem, defs, where);
-    case Type::Kind::NullOr: return merge(*type.elem, std::move(defs), where);
+    case Type::Kind::NullOr: {
+      // A null value comes from a reference to an unset nullOr ("{{ x }}"):
+      // all null is null, null beside a value conflicts, as in NixOS.
+      size_t nulls = std::count_if(defs.begin(), defs.end(), [](const MergeDef& d) {
+        return d.rest_size == 0 && d.value->kind == ValueKind::Null;
+      });
+      if (nulls == defs.size()) return defs[0].value;
+      if (nulls > 0) {
+        std::vector<const Value*> vs;
+        for (const MergeDef& d : defs) vs.push_back(d.value);
+        conflict(defs, vs, where);
+      }
+      return merge(*type.elem, std::move(defs), where);
+    }
     case Type::Kind::Either: {
+      // A string with {{ }} left here is text: which side it fits (an enum's
+      // values) depends on that text.
+      for (MergeDef& d : defs)
+        if (d.rest_size == 0 && d.value->kind == ValueKind::Template) d.value = materialize(d.value, d.pos.file, d.scope);
       bool all_first = true, all_second = true;
       for (const MergeDef& d : defs) {
         if (d.rest_size > 0) {
@@ -457,9 +526,14 @@ const Value* Merger::merge_submodule(const OptionTree& options, const std::vecto
   for (const OptionInfo* o : options.options()) {
     std::vector<MergeDef>& od = per_option[o->id];
     Where name{Where::Kind::Sub, &where, o->name, 0};
-    if (o->decl->default_value) {
-      MergeDef def{o->decl->default_value, nullptr, 0, 1500, 1000, o->pos, UINT32_MAX, -1, nullptr, element_name_};
-      if (od.empty()) od.push_back(def);
+    if (o->decl->read_only && od.size() + (o->decl->default_value ? 1 : 0) > 1)
+      read_only_error(name.str(), od, o->decl->default_value ? &o->pos : nullptr);
+    // The default is a definition at priority 1500: it loses to better ones
+    // and wins over worse ones ({ _value = ..., _priority = 2000 }).
+    if (o->decl->default_value && (od.empty() || best_priority(od) >= kPriorityOptionDefault)) {
+      MergeDef def{o->decl->default_value, nullptr, 0, kPriorityOptionDefault, kOrderDefault, o->pos, UINT32_MAX, -1,
+                   nullptr, element_name_};
+      od.push_back(def);
     }
     const Value* v = nullptr;
     if (!od.empty()) {

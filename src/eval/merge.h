@@ -108,5 +108,15 @@ class Merger {
 // The effective priority of a definition at the level where it stands.
 inline int32_t level_priority(const MergeDef& d) { return d.rest_size == 0 ? d.priority : 100; }
 inline int32_t level_order(const MergeDef& d) { return d.rest_size == 0 ? d.order : 1000; }
+// The same, before select() has unwrapped a `_priority` wrapper on the whole value.
+int32_t wrapped_priority(const MergeDef& d);
+// The best of wrapped_priority() over `defs`; INT32_MAX when empty.
+int32_t best_priority(const std::vector<MergeDef>& defs);
+
+// The error for a read-only option `name` with more than one definition,
+// its `default` (at `default_pos`, when it has one) counting as one, as in
+// NixOS. REQUIRES: defs.size() + (default_pos ? 1 : 0) > 1.
+[[noreturn]] void read_only_error(const std::string& name, const std::vector<MergeDef>& defs,
+                                  const SourcePos* default_pos);
 
 }  // namespace sc

@@ -417,3 +417,43 @@ text = "{{ port }}"
         R"({"copy":{"EDITOR":"nvim"},"port":8080,"settings":{"env":{"EDITOR":"nvim"},"label":"port 8080","port":8080},)"
         R"("text":"8080","vars":{"EDITOR":"nvim"}})");
 }
+
+TEST_CASE("a lone {{ path }} is text for a type that takes strings through nullOr or either") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.n]
+type = "int"
+default = 0
+[options.vars]
+type = "attrsOf(str)"
+default = { EDITOR = "nvim" }
+[options.none]
+type = "nullOr(str)"
+[options.a]
+type = "nullOr(str)"
+[options.b]
+type = "either(str, int)"
+[options.c]
+type = "either(int, str)"
+[options.d]
+type = "either(str, attrsOf(str))"
+[options.e]
+type = "nullOr(str)"
+[options.l]
+type = "listOf(nullOr(str))"
+[options.f]
+type = "either(enum, lines)"
+values = ["lo", "hi"]
+[config]
+f = "{{ n }}"
+a = "{{ n }}"
+b = "{{ n }}"
+c = "{{ n }}"
+d = "{{ vars }}"
+e = "{{ none }}"
+l = ["{{ n }}"]
+)T");
+  // The enum side does not take "0": the text goes to lines, as in NixOS.
+  CHECK(t.json({"m.toml"}) == R"({"a":"0","b":"0","c":"0","d":{"EDITOR":"nvim"},"e":null,"f":"0","l":["0"],"n":0,)"
+                              R"("none":null,"vars":{"EDITOR":"nvim"}})");
+}

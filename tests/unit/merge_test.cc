@@ -292,3 +292,66 @@ g.b = 2
 )T");
   CHECK(t.json({"m.toml"}) == R"({"g":{"a":1,"b":2}})");
 }
+
+TEST_CASE("a priority worse than the default's 1500 loses to the default, at every level") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.x]
+type = "int"
+default = 1
+[options.l]
+type = "listOf(int)"
+default = [1]
+[options.n]
+type = "int"
+[options.a]
+type = "attrsOf(int)"
+default = { b = 1 }
+[options.s]
+type = "attrsOf(submodule)"
+[options.s.options.port]
+type = "int"
+default = 80
+[options.s.options.name]
+type = "str"
+[config]
+x = { _value = 2, _priority = 2000 }
+l = { _value = [2], _priority = 1500 }
+n = { _value = 3, _priority = 2000 }
+a = { _value = { c = 2 }, _priority = 2000 }
+s.web = { port = { _value = 8080, _priority = 2000 }, name = "web" }
+)T");
+  // A definition at 1500 merges with the default; one alone still counts.
+  CHECK(t.json({"m.toml"}) == R"({"a":{"b":1},"l":[2,1],"n":3,"s":{"web":{"name":"web","port":80}},"x":1})");
+  // The element-level path (attrsOf elements read one by one) agrees.
+  CHECK(t.json_of("a.c") == "ERROR");
+  CHECK(t.json_of("a.b") == "1");
+}
+
+TEST_CASE("a read-only option's default counts as its one definition") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.r]
+type = "int"
+readOnly = true
+default = 1
+[options.s]
+type = "submodule"
+default = {}
+[options.s.options.v]
+type = "int"
+readOnly = true
+default = 1
+[options.ok]
+type = "int"
+readOnly = true
+default = 1
+[config]
+r = 2
+s.v = 2
+)T");
+  CHECK(t.json({"m.toml"}) == "ERROR");
+  CHECK(t.messages() ==
+        "option `r` is read-only but is defined 2 times\n"
+        "option `s.v` is read-only but is defined 2 times\n");
+}
