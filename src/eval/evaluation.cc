@@ -60,8 +60,9 @@ bool Evaluation::index() {
 void Evaluation::add_trace(Diagnostic& d) const {
   for (auto it = stack_.rbegin(); it != stack_.rend(); ++it) {
     if (it->read_site.known()) {
+      SourcePos site = files_.resolve(it->read_site);
       d.trace.push_back(fmt::format("while evaluating `{}`, read at {}:{}:{}", it->name(),
-                                    files_.display(it->read_site.file), it->read_site.line, it->read_site.column));
+                                    files_.display(site.file), site.line, site.column));
     } else {
       d.trace.push_back(fmt::format("while evaluating `{}`", it->name()));
     }

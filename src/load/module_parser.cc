@@ -122,9 +122,7 @@ class ModuleBuilder {
           ParseFailure failure;
           const Template* tmpl = parse_template(s, arena_, failure);
           if (!tmpl) {
-            SourcePos where = pos;
-            where.column += 1 + failure.offset;  // exact for one-line strings without escapes
-            error(fmt::format("malformed interpolation: {}", failure.message), where,
+            error(fmt::format("malformed interpolation: {}", failure.message), inside_string(pos, failure.offset),
                   "write {{ option.path }} or {{ option.path | filter }}; {{ '{{' }} writes literal braces");
             return make::string(arena_, s, pos.line, pos.column);
           }
@@ -267,7 +265,7 @@ class ModuleBuilder {
     const Template* tmpl = parse_template(key.str(), arena_, failure);
     if (!tmpl) {
       SourcePos where = at(key);
-      if (key.source().begin.column != 0) where.column += 1 + failure.offset;  // past the quote
+      if (key.source().begin.column != 0) where = inside_string(where, failure.offset);
       error(fmt::format("malformed interpolation in a key: {}", failure.message), where,
             "write a key as \"name-{{ binding.name }}\"");
     }
@@ -380,9 +378,7 @@ class ModuleBuilder {
     ParseFailure failure;
     const Expr* e = parse_condition(text, arena_, failure);
     if (!e) {
-      SourcePos where = pos;
-      where.column += 1 + failure.offset;
-      error(fmt::format("malformed condition: {}", failure.message), where,
+      error(fmt::format("malformed condition: {}", failure.message), inside_string(pos, failure.offset),
             "conditions use option paths, literals, !, ==, !=, &&, || and parentheses");
     }
     return e;
@@ -439,10 +435,8 @@ class ModuleBuilder {
       b.each_pos = at(*each);
       ParseFailure failure;
       if (!parse_option_path(b.each_text, b.each, failure) || b.each.empty()) {
-        SourcePos where = b.each_pos;
-        where.column += 1 + failure.offset;
         error(fmt::format("`each` must be an option path: {}", failure.message.empty() ? "it is empty" : failure.message),
-              where, "write the path of an attrsOf or listOf option, such as \"services.backup.jobs\"");
+              inside_string(b.each_pos, failure.offset), "write the path of an attrsOf or listOf option, such as \"services.backup.jobs\"");
         return std::nullopt;
       }
       b.as = arena_.copy(as->as_string()->get());
