@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "util/diagnostic.h"
 
@@ -11,6 +12,7 @@ namespace sc {
 
 struct EvalError {
   Diagnostic diag;
+  std::vector<Diagnostic> more;  // others found together (each unknown name in one element)
 };
 
 struct EvalAborted {};

@@ -72,6 +72,10 @@ void Evaluation::add_trace(Diagnostic& d) const {
 void Evaluation::record(EvalError& e) {
   add_trace(e.diag);
   diags_.add(std::move(e.diag));
+  for (Diagnostic& d : e.more) {
+    add_trace(d);
+    diags_.add(std::move(d));
+  }
 }
 
 std::string Evaluation::Frame::name() const {
