@@ -1,5 +1,6 @@
-// sysconf check: every host and every user evaluated completely, and their
-// assertions and warnings checked.
+// sysconf check: every host and every user evaluated completely, their
+// assertions and warnings checked, and rendered as a build would render them,
+// so that check passes exactly when `build --dry-run` would.
 #include <unistd.h>
 
 #include <cstdio>
@@ -8,8 +9,11 @@
 
 #include "cli/commands.h"
 #include "cli/package_warnings.h"
+#include "cli/state.h"
 #include "eval/pipeline.h"
 #include "load/repo.h"
+#include "render/render.h"
+#include "util/config_reader.h"
 
 namespace sc {
 
@@ -22,6 +26,33 @@ bool host_of_this_machine(const HostSpec& host, const std::optional<std::string>
   if (flag) return host.name == *flag;
   char name[256] = {};
   return gethostname(name, sizeof name - 1) == 0 && host.name == name;
+}
+
+// What rendering reads besides the evaluation: --root (read-only) and the
+// configuration's sources. Opened for the first host that renders; a failure
+// to open them is reported once.
+struct RenderInputs {
+  bool opened = false;
+  std::unique_ptr<Root> root;
+  std::optional<ConfigReader> sources;
+};
+
+// Renders `host` as `build --dry-run` does, writing nothing: what a build
+// checks after evaluating (file contents and sources, modes, paths, units
+// and hooks). Problems go to the diagnostics.
+void render_as_build(HostEvaluation& host, const std::string& config_dir, RenderInputs& in, CommandContext& ctx) {
+  if (!in.opened) {
+    in.opened = true;
+    in.root = open_root(ctx, true);
+    try {
+      in.sources.emplace(config_dir);
+    } catch (const FsError& e) {
+      ctx.diags().error(e.what(), SourcePos{});
+    }
+  }
+  if (!in.root || !in.sources) return;
+  RenderContext render_ctx{*in.root, *in.sources, ctx.files(), ctx.diags()};
+  render_host(host, render_ctx);
 }
 
 }  // namespace
@@ -39,6 +70,7 @@ int run_check(CommandContext& ctx) {
     for (const HostSpec& h : repo->hosts) hosts.push_back(&h);
   }
   std::string summary;
+  RenderInputs render_inputs;
   for (const HostSpec* host : hosts) {
     size_t errors_before = ctx.diags().error_count();
     HostEvaluation evaluated = prepare_host(*host, ctx.files(), ctx.diags(), true);
@@ -57,6 +89,10 @@ int run_check(CommandContext& ctx) {
       }
     }
     bool ok = ctx.diags().error_count() == errors_before;
+    if (ok) {
+      render_as_build(evaluated, repo->config_dir, render_inputs, ctx);
+      ok = ctx.diags().error_count() == errors_before;
+    }
     if (ok && host_of_this_machine(*host, ctx.options().host))
       warn_unavailable_packages(evaluated, ctx.options().root, ctx.diags());
     std::string who = users.empty() ? host->name : fmt::format("{} (users: {})", host->name, fmt::join(users, ", "));

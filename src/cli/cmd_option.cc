@@ -15,6 +15,7 @@ namespace sc {
 namespace {
 
 std::string site(const SourceFiles& files, SourcePos pos) {
+  pos = files.resolve(pos);
   return pos.known() ? fmt::format("{}:{}:{}", files.display(pos.file), pos.line, pos.column) : "(unknown)";
 }
 

@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
   option->add_option("OPTION", option_options.option, "a dotted option path")->required();
   option->add_option("--user", option_options.user, "look in this user's home configuration");
 
-  CLI::App* check = app.add_subcommand("check", "evaluate every host and user completely, with assertions");
+  CLI::App* check = app.add_subcommand("check", "evaluate and render every host and user completely, with assertions, writing nothing");
 
   DocsOptions docs_options;
   CLI::App* docs = app.add_subcommand("docs", "print the reference of every declared option");

@@ -194,9 +194,7 @@ class Declarer {
     std::string error;
     uint32_t offset = 0;
     if (!parse_type_expr(d.type_text, expr, error, offset)) {
-      SourcePos where = d.type_pos;
-      where.column += 1 + offset;
-      diags_.error(fmt::format("malformed type `{}`: {}", d.type_text, error), where,
+      diags_.error(fmt::format("malformed type `{}`: {}", d.type_text, error), inside_string(d.type_pos, offset),
                    "types are written like attrsOf(listOf(str)) or either(str, int)");
       return anything();
     }
@@ -210,9 +208,7 @@ class Declarer {
 
   const Type* resolve(const TypeExpr& e, const OptionDecl& d) {
     auto bad = [&](std::string message, std::string help) {
-      SourcePos where = d.type_pos;
-      where.column += 1 + e.offset;
-      diags_.error(std::move(message), where, std::move(help));
+      diags_.error(std::move(message), inside_string(d.type_pos, e.offset), std::move(help));
       return anything();
     };
     static const std::pair<const char*, Type::Kind> kSimple[] = {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "util/diagnostic.h"
 
@@ -11,6 +12,7 @@ namespace sc {
 
 struct EvalError {
   Diagnostic diag;
+  std::vector<Diagnostic> more;  // others found together (each unknown name in one element)
 };
 
 struct EvalAborted {};
@@ -25,11 +27,8 @@ struct EvalAborted {};
   throw EvalError{std::move(d)};
 }
 
-// Conditions and string templates are one-line strings in the common case:
-// the column of a part is the string's column, past the quote, plus its offset.
-inline SourcePos offset_in_string(SourcePos base, uint32_t offset) {
-  if (base.known()) base.column += 1 + offset;
-  return base;
-}
+// A part of a condition or string template, `offset` bytes into the string's
+// value; its line and column are found only if an error shows it.
+inline SourcePos offset_in_string(SourcePos base, uint32_t offset) { return inside_string(base, offset); }
 
 }  // namespace sc

@@ -32,6 +32,7 @@ Evaluation::Evaluation(const std::vector<Module>& modules, const Declarations& d
 void Evaluation::set_home_context(Evaluation* os, UserContext user) {
   os_ = os;
   user_ = std::move(user);
+  reported_ = os->reported_;
 }
 
 bool Evaluation::index() {
@@ -72,8 +73,9 @@ bool Evaluation::index() {
 void Evaluation::add_trace(Diagnostic& d) const {
   for (auto it = stack_.rbegin(); it != stack_.rend(); ++it) {
     if (it->read_site.known()) {
+      SourcePos site = files_.resolve(it->read_site);
       d.trace.push_back(fmt::format("while evaluating `{}`, read at {}:{}:{}", it->name(),
-                                    files_.display(it->read_site.file), it->read_site.line, it->read_site.column));
+                                    files_.display(site.file), site.line, site.column));
     } else {
       d.trace.push_back(fmt::format("while evaluating `{}`", it->name()));
     }
@@ -81,8 +83,18 @@ void Evaluation::add_trace(Diagnostic& d) const {
 }
 
 void Evaluation::record(EvalError& e) {
-  add_trace(e.diag);
-  diags_.add(std::move(e.diag));
+  auto add = [&](Diagnostic& d) {
+    // The same error can be found again: a definition of a whole attrsOf is
+    // merged for each element read alone (each user's home reads its own
+    // `os.users.users.NAME`) and for the whole option; each home reads `os.*`
+    // through a module they may share. Report it once.
+    std::string key = fmt::format("{}:{}:{}:{}:{}", d.pos.file, d.pos.line, d.pos.column, d.pos.string_offset, d.message);
+    if (!reported_->insert(std::move(key)).second) return;
+    add_trace(d);
+    diags_.add(std::move(d));
+  };
+  add(e.diag);
+  for (Diagnostic& d : e.more) add(d);
 }
 
 std::string Evaluation::Frame::name() const {

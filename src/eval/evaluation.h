@@ -15,6 +15,8 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -216,6 +218,9 @@ class Evaluation : public Interpolator {
   std::map<uint32_t, std::vector<std::string>> keys_;  // element_keys(), per option id
   std::vector<State> keys_state_;                     // per option id
   std::vector<Frame> stack_;
+  // Each recorded error's site and message, to record it once; a home shares
+  // its system's, as its reads of `os.*` find the system's errors again.
+  std::shared_ptr<std::set<std::string>> reported_ = std::make_shared<std::set<std::string>>();
 };
 
 // Runs `compute` for the frame with the blackhole protocol: marks it busy,

@@ -506,16 +506,19 @@ const Value* Merger::merge_submodule(const OptionTree& options, const std::vecto
       shown.options = &options;
       type_error(shown, d.value, d, where, std::string(describe_kind(d.value->kind)));
     }
-    bool had_errors = !errors.empty();
+    size_t errors_before = errors.size();
     distribute(options, options.root(), d, false, sink, errors);
-    if (!had_errors && !errors.empty()) note_elements(errors[0], d.scope);
+    for (size_t i = errors_before; i < errors.size(); ++i) note_elements(errors[i], d.scope);
   }
   if (!errors.empty()) {
-    // Name the option in terms of the whole path, not the submodule's own.
-    Diagnostic first = std::move(errors[0]);
-    size_t tick = first.message.find('`');
-    if (tick != std::string::npos) first.message.insert(tick + 1, where.str() + ".");
-    throw EvalError{std::move(first)};
+    // In the order they are written (a table's entries are sorted by key), each
+    // named in terms of the whole path, not the submodule's own.
+    std::stable_sort(errors.begin(), errors.end(), [](const Diagnostic& a, const Diagnostic& b) {
+      return a.pos.line != b.pos.line ? a.pos.line < b.pos.line : a.pos.column < b.pos.column;
+    });
+    for (Diagnostic& e : errors)
+      if (size_t tick = e.message.find('`'); tick != std::string::npos) e.message.insert(tick + 1, where.str() + ".");
+    throw EvalError{std::move(errors[0]), {std::make_move_iterator(errors.begin() + 1), std::make_move_iterator(errors.end())}};
   }
   // Build the element: each sub-option's merged value, nested by its path.
   struct Built {

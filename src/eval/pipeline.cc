@@ -3,12 +3,47 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <filesystem>
 
 namespace sc {
 
 namespace {
 double millis_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Where `item`, an element of the merged home-manager.users.USER.modules,
+// was written: the element of an active definition at the same line and
+// column that names the same file; else the definition of the list. The
+// merge keeps an element's line and column but not its file.
+SourcePos home_module_site(Evaluation& os, const SourceFiles& files, const std::string& user, const Value* item) {
+  const std::vector<std::string> path{"home-manager", "users", user, "modules"};
+  const OptionInfo* option = os.declarations().tree.option_at({path[0], path[1]});
+  if (!option || item->line == 0) return os.definition_site(path);
+  for (const MergeDef& d : os.definitions_of(*option)) {
+    if (!os.definition_active(d).value_or(false)) continue;
+    // The list this definition gives, reached through what is left of the path.
+    const Value* v = d.value;
+    size_t depth = 2;
+    for (uint32_t i = 0; i < d.rest_size && v; ++i, ++depth)
+      if (depth >= path.size() || d.rest[i] != path[depth]) v = nullptr;
+    for (; v && depth < path.size(); ++depth) {
+      if (v->kind == ValueKind::Wrapped) v = v->wrapped.inner;
+      const TableEntry* e = v->is_table() ? v->find(path[depth]) : nullptr;
+      v = e ? e->value : nullptr;
+    }
+    if (v && v->kind == ValueKind::Wrapped) v = v->wrapped.inner;
+    if (!v || !v->is_list()) continue;
+    std::filesystem::path dir = std::filesystem::path(files.path(d.pos.file)).parent_path();
+    for (auto it = v->begin_items(); it != v->end_items(); ++it) {
+      const Value* written = *it;
+      if (!written->is_string() || written->line != item->line || written->column != item->column) continue;
+      std::filesystem::path p(std::string(written->str()));
+      if (p.is_relative()) p = (dir / p).lexically_normal();
+      if (p == std::string(item->str())) return SourcePos{d.pos.file, written->line, written->column};
+    }
+  }
+  return os.definition_site(path);
 }
 }  // namespace
 
@@ -59,7 +94,8 @@ HostEvaluation prepare_host(const HostSpec& host, SourceFiles& files, Diagnostic
       for (const std::string& file : library_modules(dir, true)) home_roots.push_back(ModuleRoot{file, {}});
     if (const TableEntry* modules = e->value->find("modules"); modules && modules->value->is_list()) {
       for (auto it = modules->value->begin_items(); it != modules->value->end_items(); ++it)
-        if ((*it)->is_string()) home_roots.push_back(ModuleRoot{std::string((*it)->str()), {}});
+        if ((*it)->is_string())
+          home_roots.push_back(ModuleRoot{std::string((*it)->str()), home_module_site(os, files, home.user.name, *it)});
     }
     home.config = prepare(home_roots, files, diags, &os, &home.user);
     out.homes.push_back(std::move(home));

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "load/key_columns.h"
 #include "load/template.h"
 #include "util/text.h"
 
@@ -30,7 +31,8 @@ const std::vector<std::string> kDeclarationKeys = {"type",   "default",  "descri
 
 class ModuleBuilder {
  public:
-  ModuleBuilder(Module& module, Arena& arena, Diagnostics& diags) : m_(module), arena_(arena), diags_(diags) {}
+  ModuleBuilder(Module& module, std::string_view text, Arena& arena, Diagnostics& diags)
+      : m_(module), text_(text), arena_(arena), diags_(diags) {}
 
   void build(const toml::table& doc) {
     for (auto&& [key, node] : doc) {
@@ -122,9 +124,7 @@ class ModuleBuilder {
           ParseFailure failure;
           const Template* tmpl = parse_template(s, arena_, failure);
           if (!tmpl) {
-            SourcePos where = pos;
-            where.column += 1 + failure.offset;  // exact for one-line strings without escapes
-            error(fmt::format("malformed interpolation: {}", failure.message), where,
+            error(fmt::format("malformed interpolation: {}", failure.message), inside_string(pos, failure.offset),
                   "write {{ option.path }} or {{ option.path | filter }}; {{ '{{' }} writes literal braces");
             return make::string(arena_, s, pos.line, pos.column);
           }
@@ -230,6 +230,7 @@ class ModuleBuilder {
         d.path = make_path(arena_, path);
         KeyPos* positions = arena_.array<KeyPos>(key_positions_.size());
         std::copy(key_positions_.begin(), key_positions_.end(), positions);
+        own_positions(positions, key_positions_.size());
         d.path.positions = positions;
         if (std::any_of(key_templates_.begin(), key_templates_.end(), [](const Template* t) { return t; })) {
           const Template** templates = arena_.array<const Template*>(key_templates_.size());
@@ -267,11 +268,45 @@ class ModuleBuilder {
     const Template* tmpl = parse_template(key.str(), arena_, failure);
     if (!tmpl) {
       SourcePos where = at(key);
-      if (key.source().begin.column != 0) where.column += 1 + failure.offset;  // past the quote
+      if (key.source().begin.column != 0) where = inside_string(where, failure.offset);
       error(fmt::format("malformed interpolation in a key: {}", failure.message), where,
             "write a key as \"name-{{ binding.name }}\"");
     }
     return tmpl;
+  }
+
+  // The text of line `n` (1-based), without its line break.
+  std::string_view line_text(uint32_t n) {
+    if (line_starts_.empty()) {
+      line_starts_.push_back(0);
+      for (size_t i = 0; i < text_.size(); ++i)
+        if (text_[i] == '\n') line_starts_.push_back(i + 1);
+    }
+    if (n == 0 || n > line_starts_.size()) return {};
+    size_t begin = line_starts_[n - 1];
+    size_t end = n < line_starts_.size() ? line_starts_[n] - 1 : text_.size();
+    std::string_view line = text_.substr(begin, end - begin);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    return line;
+  }
+
+  // Puts each segment of a definition's path where this definition writes
+  // it (toml++ gives where its table was first named, see key_columns.h):
+  // the last segments are the dotted key on the line of the last one, which
+  // is exact; those before them end the table header above, whose last
+  // segment is exact too. A line that does not read as expected leaves the
+  // positions as they were.
+  void own_positions(KeyPos* positions, size_t n) {
+    size_t unplaced = n;
+    for (int line = 0; line < 2 && unplaced > 0; ++line) {  // the key's line, then the header's
+      KeyPos last = positions[unplaced - 1];
+      auto columns = key_segment_columns(line_text(last.line));
+      if (!columns || columns->back() != last.column) return;
+      size_t k = std::min(unplaced, columns->size());
+      for (size_t j = 0; j < k; ++j)
+        positions[unplaced - k + j] = KeyPos{last.line, (*columns)[columns->size() - k + j]};
+      unplaced -= k;
+    }
   }
 
   void options(const toml::table& t, std::vector<std::string_view>& path, std::vector<OptionDecl>& out) {
@@ -380,9 +415,7 @@ class ModuleBuilder {
     ParseFailure failure;
     const Expr* e = parse_condition(text, arena_, failure);
     if (!e) {
-      SourcePos where = pos;
-      where.column += 1 + failure.offset;
-      error(fmt::format("malformed condition: {}", failure.message), where,
+      error(fmt::format("malformed condition: {}", failure.message), inside_string(pos, failure.offset),
             "conditions use option paths, literals, !, ==, !=, &&, || and parentheses");
     }
     return e;
@@ -439,10 +472,8 @@ class ModuleBuilder {
       b.each_pos = at(*each);
       ParseFailure failure;
       if (!parse_option_path(b.each_text, b.each, failure) || b.each.empty()) {
-        SourcePos where = b.each_pos;
-        where.column += 1 + failure.offset;
         error(fmt::format("`each` must be an option path: {}", failure.message.empty() ? "it is empty" : failure.message),
-              where, "write the path of an attrsOf or listOf option, such as \"services.backup.jobs\"");
+              inside_string(b.each_pos, failure.offset), "write the path of an attrsOf or listOf option, such as \"services.backup.jobs\"");
         return std::nullopt;
       }
       b.as = arena_.copy(as->as_string()->get());
@@ -525,6 +556,8 @@ class ModuleBuilder {
   }
 
   Module& m_;
+  std::string_view text_;               // the module's source
+  std::vector<size_t> line_starts_;     // where each line of text_ starts, made when first needed
   Arena& arena_;
   Diagnostics& diags_;
   std::vector<KeyPos> key_positions_;  // of the definition path being walked
@@ -549,7 +582,7 @@ std::optional<Module> parse_module(std::string_view text, const std::string& pat
     diags.add(std::move(d));
     return std::nullopt;
   }
-  ModuleBuilder(module, arena, diags).build(doc);
+  ModuleBuilder(module, text, arena, diags).build(doc);
   return module;
 }
 

@@ -24,6 +24,7 @@ std::string caret_prefix(const std::string& line, uint32_t column) {
 void render_site(std::string& out, SourcePos pos, std::string_view label, const SourceFiles& files,
                  const Style& style) {
   if (!pos.known()) return;
+  pos = files.resolve(pos);
   std::string number = std::to_string(pos.line);
   std::string gutter(number.size(), ' ');
   out += fmt::format("{} {} {}:{}:{}\n", gutter, style.paint("1;34", "-->"), files.display(pos.file), pos.line,

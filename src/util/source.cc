@@ -1,6 +1,9 @@
 #include "util/source.h"
 
 #include <fstream>
+#include <sstream>
+
+#include "util/string_position.h"
 
 namespace sc {
 
@@ -40,6 +43,14 @@ std::optional<std::string> SourceFiles::line(FileId id, uint32_t wanted) const {
     }
   }
   return std::nullopt;
+}
+
+SourcePos SourceFiles::resolve(SourcePos pos) const {
+  if (!pos.known() || pos.string_offset == kNotInString) return pos;
+  std::ifstream in(path(pos.file), std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return position_in_string(text.str(), pos, pos.string_offset);
 }
 
 }  // namespace sc
