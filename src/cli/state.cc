@@ -19,7 +19,13 @@ std::unique_ptr<Root> open_root(CommandContext& ctx, bool read_only) {
 std::optional<int> take_lock(CommandContext& ctx, const Root& root, bool wait, StateLock& lock) {
   try {
     std::string holder;
-    if (lock.acquire(root, wait, holder)) return std::nullopt;
+    if (lock.acquire(root, false, holder)) return std::nullopt;
+    if (wait) {
+      // Said before blocking, so that a person (or a test) knows why nothing happens.
+      fmt::print(stderr, "waiting for another sysconf ({}) to finish\n", holder);
+      std::fflush(stderr);
+      if (lock.acquire(root, true, holder)) return std::nullopt;
+    }
     fmt::print(stderr, "error: another sysconf ({}) is changing this system\nhelp: wait for it to finish, or pass --wait\n",
                holder);
     return kExitLocked;

@@ -95,15 +95,6 @@ def set_home_module(directory, text):
 # Running sysconf
 
 
-def _wait_for_binary(timeout=180):
-    """The binary may be rebuilt under us: wait for it to come back."""
-    deadline = time.time() + timeout
-    while not os.access(binary(), os.X_OK):
-        if time.time() > deadline:
-            raise RuntimeError(f"{binary()} is missing")
-        time.sleep(0.5)
-
-
 def command(tree, root, host, *args, prefix=()):
     assert root and os.path.abspath(root) != "/", "never run sysconf on /"
     return list(prefix) + [binary(), "--config", tree, "--root", root, "--host", host, "--color", "never", *args]
@@ -123,19 +114,10 @@ def environment(extra=None):
 def run(tree, root, host, *args, env=None, prefix=(), timeout=120):
     """Run sysconf; returns CompletedProcess (text output)."""
     argv = command(tree, root, host, *args, prefix=prefix)
-    for attempt in range(20):
-        _wait_for_binary()
-        try:
-            return subprocess.run(argv, capture_output=True, text=True, env=environment(env), timeout=timeout,
-                                  cwd="/")
-        except OSError:
-            # ETXTBSY or ENOENT while the binary is being relinked.
-            time.sleep(0.5)
-    raise RuntimeError("cannot execute " + binary())
+    return subprocess.run(argv, capture_output=True, text=True, env=environment(env), timeout=timeout, cwd="/")
 
 
 def popen(tree, root, host, *args, env=None):
-    _wait_for_binary()
     return subprocess.Popen(command(tree, root, host, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=environment(env), cwd="/")
 

@@ -652,18 +652,21 @@ class TestCrash(SysconfTestCase):
 
 class TestLock(SysconfTestCase):
 
-    def slow_gen(self, marker, n):
+    def slow_gen(self, marker, go, n):
+        # The hook says it started, then holds the switch (and its lock)
+        # until the test lets it go: no assumption about how long anything takes.
         host, home = GEN[n]
         return host + f"""
 [config.system.activation.hooks.slow]
-command = ["sh", "-c", "touch {marker}; sleep 3"]
+command = ["sh", "-c", "touch {marker}; while ! test -e {go}; do sleep 0.02; done"]
 inputs = ["/etc/motd"]
 rootFlag = "--root"
 """, home
 
     def test_concurrent_switches(self):
         marker = os.path.join(self.tmp, "hook-started")
-        gens = {n: self.slow_gen(marker, n) for n in (1, 2)}
+        go = os.path.join(self.tmp, "hook-go")
+        gens = {n: self.slow_gen(marker, go, n) for n in (1, 2)}
         root = self.new_root()
         self.use(1, gens)
         first = h.popen(self.tree, root, HOST, "switch")
@@ -683,22 +686,24 @@ rootFlag = "--root"
         self.assertEqual(gc.returncode, 4, "gc must respect the lock" + h.describe(gc))
         rb = self.sc(root, "rollback")
         self.assertEqual(rb.returncode, 4, "rollback must respect the lock" + h.describe(rb))
-        self.assertIsNone(first.poll(), "the hook sleeps 3s: the first switch must still be running")
+        self.assertIsNone(first.poll(), "the hook waits for the test: the first switch must still be running")
         self.assertSnapshotsEqual(during, h.snapshot(root, exclude=VOLATILE),
                                   "a refused sysconf changed the root")
 
         # With --wait: waits for the first, then switches to the new configuration.
         self.use(2, gens)
         os.unlink(marker)
-        t0 = time.time()
         waiting = h.popen(self.tree, root, HOST, "switch", "--wait")
+        self.assertIn("waiting for another sysconf", waiting.stderr.readline())
+        self.assertIsNone(first.poll(), "the first switch still holds the lock")
+        with open(go, "w"):
+            pass
         out1, err1 = first.communicate(timeout=60)
         self.assertEqual(first.returncode, 0, out1 + err1)
         self.assertIn("switched to generation 1", out1)
         out2, err2 = waiting.communicate(timeout=60)
         self.assertEqual(waiting.returncode, 0, out2 + err2)
         self.assertIn("switched to generation 2", out2)
-        self.assertGreater(time.time() - t0, 0.5)
 
         # The result is what two sequential switches give.
         ref = self.new_root("ref")

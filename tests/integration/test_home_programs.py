@@ -288,13 +288,25 @@ class TestHomePrograms(unittest.TestCase):
         generator = "/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator"
         if not os.access(generator, os.X_OK):
             self.skipTest("systemd's environment.d generator is not installed")
-        r = subprocess.run([generator], capture_output=True, text=True,
+        if os.geteuid() != 0:
+            self.skipTest("needs root, to hide the machine's own environment.d directories in a mount namespace")
+        # The generator also reads the machine's environment.d directories
+        # (a Nix or Flatpak install adds PATH there): they are hidden behind
+        # empty tmpfs mounts in a private mount namespace, so that it reads
+        # only the home's file.
+        hidden = [d for d in ("/etc/environment.d", "/run/environment.d", "/usr/local/lib/environment.d",
+                              "/usr/lib/environment.d", "/lib/environment.d") if os.path.isdir(d)]
+        script = "".join(f'mount -t tmpfs -o size=1m sysconf-test "{d}" && ' for d in hidden) + 'exec "$0"'
+        r = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, generator],
+                           capture_output=True, text=True,
                            env={"HOME": "/home/craig", "PATH": "/usr/bin:/bin",
                                 "XDG_CONFIG_HOME": os.path.join(home_gen, "files", ".config"),
                                 "XDG_CONFIG_DIRS": os.path.join(self.scratch, "none")})
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("EDITOR=nvim\n", r.stdout)
-        self.assertIn("PATH=/home/craig/.local/bin:/usr/bin:/bin\n", r.stdout)
+        lines = r.stdout.splitlines()
+        self.assertEqual(sorted(line.split("=", 1)[0] for line in lines), ["EDITOR", "GREETING", "PATH"])
+        self.assertIn("EDITOR=nvim", lines)
+        self.assertIn("PATH=/home/craig/.local/bin:/usr/bin:/bin", lines)
 
     def test_waybar_restarts_when_its_style_changes(self):
         def trigger(home):
