@@ -11,12 +11,13 @@ build=${SYSCONF_FUZZ_BUILD:-$repo/build-fuzz}
 cmake -S "$repo" -B "$build" -G Ninja -DSYSCONF_FUZZ=ON -DSYSCONF_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" >/dev/null
-ninja -C "$build" -j2 fuzz_condition fuzz_template fuzz_module >/dev/null
-for target in condition template module; do
+targets=(condition template module manifest)
+ninja -C "$build" -j2 "${targets[@]/#/fuzz_}" >/dev/null
+for target in "${targets[@]}"; do
   scratch="$build/corpus-$target"
   mkdir -p "$scratch"
   echo "fuzz_$target: ${seconds}s"
-  (cd "$build" && "./fuzz/fuzz_$target" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+  (cd "$build" && "./fuzz/fuzz_$target" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
       -print_final_stats=1 "$scratch" "$here/corpus/$target" 2>&1 | tail -n 12)
 done
 echo "fuzzing: no crash in ${seconds}s per target"
