@@ -172,24 +172,30 @@ class Activator {
           case FileOp::LeaveGone: say(fmt::format("{}: {}", step.path, step.note)); break;
           case FileOp::Blocked: failed(fmt::format("{}: {}", step.path, step.note)); break;
           case FileOp::Remove: {
-            if (!is_as_activated(root_.fd(), rel, *step.old, false, "")) {
-              say(fmt::format("{}: changed by hand; left alone", step.path));
-              break;
-            }
             Fd dir = open_dir_beneath(root_.fd(), parent, false);
             auto backup = backups.find(step.path);
-            if (backup != backups.end() && backup->second.empty()) {
+            if (backup != backups.end() && backup->second.empty() &&
+                is_as_activated(root_.fd(), rel, *step.old, false, "")) {
               // Adopted: it was there before sysconf, and stays.
               say(fmt::format("{}: no longer managed; left as it was before sysconf", step.path));
               backups.erase(backup);
               backups_changed = true;
               break;
             }
-            unlink_at(dir.get(), name);
-            if (backup != backups.end()) {
-              if (rename_noreplace(dir.get(), backup->second, name)) say(fmt::format("{}: put back from {}", step.path, backup->second));
+            std::optional<std::string> backup_file;
+            if (backup != backups.end() && !backup->second.empty()) backup_file = backup->second;
+            Removal removal = remove_managed(
+                dir.get(), name, backup_file,
+                [&](const std::string& at) {
+                  return is_as_activated_at(root_.fd(), parent.empty() ? at : parent + "/" + at, rel, *step.old, false, "");
+                },
+                [] { fault_point("restore:exchanged"); });
+            RemovalNote note = note_removal(removal, step.path, backup_file, dir.get());
+            if (!note.message.empty()) say(note.message);
+            if (note.forget) {
               backups.erase(backup);
               backups_changed = true;
+              write_backups(root_, backups);
             }
             break;
           }
@@ -210,10 +216,15 @@ class Activator {
               write_backups(root_, backups);
             }
             if (!ours) {
-              std::string backup = move_aside(dir.get(), name, backup_name(step.path));
+              // The backup is recorded before it is made (backups.h).
+              std::string backup = reusable_backup(backups, step.path, dir.get());
+              if (backup.empty()) backup = free_backup_name(dir.get(), backup_name(step.path));
               backups[step.path] = backup;
               backups_changed = true;
               write_backups(root_, backups);
+              fault_point("backup:recorded");
+              if (!rename_noreplace(dir.get(), name, backup))
+                throw FsError(fmt::format("`{}` appeared while sysconf was moving the file aside", backup), EEXIST);
               say(fmt::format("{}: not managed by sysconf; moved to {}", step.path, backup));
             }
             if (!install(dir.get(), name, *step.entry, store.get())) deferred_.push_back(&step);
@@ -344,13 +355,17 @@ class Activator {
         journal_.home_units[home.user] = lists;
         write_journal(root_, journal_);
       };
-      HomeOutcome outcome = activate_home(root_, home, *account, backups, run_on_change, units,
-                                          [&](const std::string& message, bool error) {
-                                            error ? failed(message) : say(message);
-                                          });
-      for (auto& [key, name] : outcome.new_backups) backups[key] = name;
-      for (auto& key : outcome.restored) backups.erase(key);
-      if (!outcome.new_backups.empty() || !outcome.restored.empty()) write_backups(root_, backups);
+      HomeBackups home_backups;
+      home_backups.known = backups;
+      home_backups.made = [&](const std::string& key, const std::string& backup) {
+        backups[key] = backup;
+        write_backups(root_, backups);
+      };
+      home_backups.forgotten = [&](const std::string& key) {
+        if (backups.erase(key)) write_backups(root_, backups);
+      };
+      activate_home(root_, home, *account, home_backups, run_on_change, units,
+                    [&](const std::string& message, bool error) { error ? failed(message) : say(message); });
     }
   }
 
@@ -405,7 +420,7 @@ bool plan_activation(const Root& root, const std::optional<ActivationTarget>& fr
   PlanOptions plan_options{options.no_backup, {}};
   try {
     plan_options.hooks_succeeded = read_hook_record(root);
-  } catch (const FsError& e) {
+  } catch (const std::runtime_error& e) {  // FsError, DamagedState
     diags.error(fmt::format("cannot tell which hooks have run: {}", e.what()), SourcePos{});
     return false;
   }

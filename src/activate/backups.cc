@@ -1,34 +1,106 @@
 #include "activate/backups.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "store/store.h"
+#include "activate/state_file.h"
 
 namespace sc {
 
-BackupRecord read_backups(const Root& root) {
-  try {
-    Fd dir = open_dir_beneath(root.fd(), Root::relative(kStateDir), false);
-    if (stat_at(dir.get(), "backups.json").type == FileStat::Type::Missing) return {};
-    return nlohmann::json::parse(read_file_at(dir.get(), "backups.json")).get<BackupRecord>();
-  } catch (...) {
-    return {};
+namespace {
+constexpr const char* kFile = "backups.json";
+}  // namespace
+
+BackupRecord backups_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) throw_damaged(kFile, "it is not a JSON object of paths");
+  BackupRecord out;
+  for (const auto& [path, backup] : j.items()) {
+    bool home = path.starts_with("~") && path.find('/') != std::string::npos;
+    if (!(path.starts_with("/") || home) || path.find('\0') != std::string::npos)
+      throw_damaged(kFile, fmt::format("{} is not a managed path", nlohmann::json(path).dump()));
+    if (!backup.is_string())
+      throw_damaged(kFile, fmt::format("the backup of {} is not a file name", nlohmann::json(path).dump()));
+    std::string name = backup.get<std::string>();
+    if (name.find('/') != std::string::npos || name == "." || name == ".." || name.find('\0') != std::string::npos)
+      throw_damaged(kFile, fmt::format("the backup of {} is not a file name beside it", nlohmann::json(path).dump()));
+    out[path] = name;
   }
+  return out;
 }
 
-void write_backups(const Root& root, const BackupRecord& record) {
-  Fd dir = open_dir_beneath(root.fd(), Root::relative(kStateDir), true);
-  write_file_at(dir.get(), "backups.json", nlohmann::json(record).dump(2) + "\n", 0644);
+nlohmann::json backups_to_json(const BackupRecord& record) { return nlohmann::json(record); }
+
+BackupRecord read_backups(const Root& root) {
+  auto j = read_state_file(root, kFile);
+  if (!j) return {};
+  return backups_from_json(*j);
 }
 
-std::string move_aside(int dir, const std::string& name, const std::string& first) {
+void write_backups(const Root& root, const BackupRecord& record) { write_state_file(root, kFile, backups_to_json(record)); }
+
+std::string free_backup_name(int dir, const std::string& first) {
   std::string backup = first;
-  for (int n = 1; !rename_noreplace(dir, name, backup); ++n) {
+  for (int n = 1; !absent_at(dir, backup); ++n) {
     backup = fmt::format("{}.{}", first, n);
-    if (n > 1000) throw FsError(fmt::format("too many backups of `{}`", name), EEXIST);
+    if (n > 1000) throw FsError(fmt::format("too many backups named `{}`", first), EEXIST);
   }
   return backup;
+}
+
+RemovalNote note_removal(Removal removal, const std::string& shown, const std::optional<std::string>& backup, int dir) {
+  switch (removal) {
+    case Removal::Removed: return {"", false};
+    case Removal::PutBack: return {fmt::format("{}: put back from {}", shown, *backup), true};
+    case Removal::BackupGone: return {fmt::format("{}: removed; its backup {} is gone", shown, *backup), true};
+    case Removal::LeftEdited: break;
+  }
+  return {fmt::format("{}: changed by hand; left alone", shown), backup && absent_at(dir, *backup)};
+}
+
+std::string reusable_backup(const BackupRecord& record, const std::string& key, int dir) {
+  auto known = record.find(key);
+  if (known == record.end() || known->second.empty() || !absent_at(dir, known->second)) return "";
+  return known->second;
+}
+
+bool absent_at(int dir, const std::string& name) { return stat_at(dir, name).type == FileStat::Type::Missing; }
+
+Removal remove_managed(int dir, const std::string& name, const std::optional<std::string>& backup,
+                       const std::function<bool(const std::string&)>& ours, const std::function<void()>& exchanged) {
+  // The identity of what is at `name` is taken before it is judged ours, so
+  // that what the exchange swaps out can be checked to be what was judged.
+  struct stat before {};
+  bool present = fstatat(dir, name.c_str(), &before, AT_SYMLINK_NOFOLLOW) == 0;
+  if (!present && backup && !absent_at(dir, *backup) && rename_noreplace(dir, *backup, name))
+    return Removal::PutBack;  // sysconf's entry removed by hand: nothing at the path to lose
+  if (!present || !ours(name)) {
+    if (backup && !absent_at(dir, *backup) && ours(*backup)) {
+      unlink_at(dir, *backup);  // an exchange done before a crash: finish it
+      return Removal::PutBack;
+    }
+    return Removal::LeftEdited;
+  }
+  if (!backup) {
+    unlink_at(dir, name);
+    return Removal::Removed;
+  }
+  if (absent_at(dir, *backup)) {
+    unlink_at(dir, name);
+    return Removal::BackupGone;
+  }
+  exchange_at(dir, *backup, name);
+  if (exchanged) exchanged();
+  struct stat after {};
+  if (fstatat(dir, backup->c_str(), &after, AT_SYMLINK_NOFOLLOW) != 0 || after.st_dev != before.st_dev ||
+      after.st_ino != before.st_ino) {
+    exchange_at(dir, *backup, name);  // it changed while judged: as it was
+    return Removal::LeftEdited;
+  }
+  unlink_at(dir, *backup);
+  return Removal::PutBack;
 }
 
 }  // namespace sc

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -23,21 +24,51 @@ namespace sc {
 
 namespace {
 
-// The child's report to the parent, one line each: M message, E error,
-// B key backup (a backup made), R key (a backup put back).
+// The child's report to the parent: records of a kind byte, a length (4
+// bytes, host order) and that many bytes, so that a message or a path may
+// hold any byte (a space, a newline). Kinds: M message, E error, P unit
+// lists, S units stopped, B "key\0backup" (a backup about to be made: the
+// parent records it and answers), R key (a backup put back, or forgotten).
 class Reporter {
  public:
   explicit Reporter(int fd) : fd_(fd) {}
-  void line(char kind, const std::string& text) {
-    std::string out = std::string(1, kind) + " " + text;
-    for (char& c : out)
-      if (c == '\n') c = ' ';
-    out += '\n';
-    (void)!write(fd_, out.data(), out.size());
+  void send(char kind, const std::string& payload) {
+    uint32_t size = static_cast<uint32_t>(payload.size());
+    std::string out(1, kind);
+    out.append(reinterpret_cast<const char*>(&size), sizeof size);
+    out += payload;
+    for (size_t done = 0; done < out.size();) {
+      ssize_t n = write(fd_, out.data() + done, out.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;  // the parent is gone: nothing to tell
+      done += static_cast<size_t>(n);
+    }
   }
+  void line(char kind, const std::string& text) { send(kind, text); }
 
  private:
   int fd_;
+};
+
+// The parent's side: splits what the child sends into records.
+class RecordReader {
+ public:
+  void feed(const char* data, size_t size) { pending_.append(data, size); }
+  // The next whole record, or false.
+  bool next(char& kind, std::string& payload) {
+    constexpr size_t kHead = 1 + sizeof(uint32_t);
+    if (pending_.size() < kHead) return false;
+    uint32_t size;
+    std::memcpy(&size, pending_.data() + 1, sizeof size);
+    if (pending_.size() < kHead + size) return false;
+    kind = pending_[0];
+    payload = pending_.substr(kHead, size);
+    pending_.erase(0, kHead + size);
+    return true;
+  }
+
+ private:
+  std::string pending_;
 };
 
 // Who the child becomes: computed by root before the fork.
@@ -46,8 +77,10 @@ struct AsUser {
   std::vector<std::string> env;  // the user's environment, for onChange
 };
 
+// `record_backup(key, name)`: asks the parent to record a backup about to be
+// made; false when it could not.
 void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run_on_change, const AsUser& as,
-           Reporter& report) {
+           Reporter& report, const std::function<bool(const std::string&, const std::string&)>& record_backup) {
   for (const FileStep& step : plan.steps) {
     auto [parent, name] = split_parent(step.path);
     std::string key = fmt::format("~{}/{}", plan.user, step.path);
@@ -59,16 +92,18 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
         case FileOp::Blocked: report.line('E', fmt::format("~{}/{}: {}", plan.user, step.path, step.note)); break;
         case FileOp::Remove: {
           Fd dir = open_dir_beneath(home, parent, false);
-          if (!is_as_activated(home, step.path, *step.old, true, plan.user)) {
-            report.line('M', fmt::format("~{}/{}: changed by hand; left alone", plan.user, step.path));
-            break;
-          }
-          unlink_at(dir.get(), name);
-          auto backup = backups.find(key);
-          if (backup != backups.end() && rename_noreplace(dir.get(), backup->second, name)) {
-            report.line('R', key);
-            report.line('M', fmt::format("~{}/{}: put back from {}", plan.user, step.path, backup->second));
-          }
+          std::optional<std::string> backup;
+          if (auto b = backups.find(key); b != backups.end() && !b->second.empty()) backup = b->second;
+          Removal removal = remove_managed(
+              dir.get(), name, backup,
+              [&](const std::string& at) {
+                return is_as_activated_at(home, parent.empty() ? at : parent + "/" + at, step.path, *step.old, true,
+                                          plan.user);
+              },
+              [] { fault_point_in_child("home-restore-exchanged"); });
+          RemovalNote note = note_removal(removal, key, backup, dir.get());
+          if (!note.message.empty()) report.line('M', note.message);
+          if (note.forget) report.send('R', key);
           break;
         }
         case FileOp::Create:
@@ -81,10 +116,17 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
           bool ours = st.type == FileStat::Type::Missing || is_as_activated(home, step.path, *step.entry, true, plan.user) ||
                       (step.old && is_as_activated(home, step.path, *step.old, true, plan.user));
           if (!ours) {
-            // In the way (planned, or appeared since): moved aside, never overwritten.
-            std::string backup = move_aside(dir.get(), name, backup_name("/" + step.path));
-            report.line('B', key + " " + backup);
-            report.line('M', fmt::format("~{}/{}: not managed by sysconf; moved to {}", plan.user, step.path, backup));
+            // In the way (planned, or appeared since): moved aside, never
+            // overwritten, and recorded by the parent before it is moved.
+            std::string backup = reusable_backup(backups, key, dir.get());
+            if (backup.empty()) backup = free_backup_name(dir.get(), backup_name("/" + step.path));
+            if (!record_backup(key, backup)) {
+              report.line('E', fmt::format("{}: in the way, and its backup could not be recorded; left alone", key));
+              break;
+            }
+            if (!rename_noreplace(dir.get(), name, backup))
+              throw FsError(fmt::format("`{}` appeared while sysconf was moving the file aside", backup), EEXIST);
+            report.line('M', fmt::format("{}: not managed by sysconf; moved to {}", key, backup));
           }
           const ManifestFile& e = *step.entry;
           ensure_symlink_at(dir.get(), name, e.type == "symlink" ? e.target : home_link_target(plan.user, step.path));
@@ -190,7 +232,12 @@ UnitPlan decode_lists(const std::string& text) {
       (void)!read(ack, &recorded, 1);
     }
   }
-  apply(home, plan, backups, run_on_change, as, report);
+  auto record_backup = [&](const std::string& key, const std::string& backup) {
+    report.send('B', key + '\0' + backup);
+    char recorded = 0;
+    return read(ack, &recorded, 1) == 1 && recorded == 'y';
+  };
+  apply(home, plan, backups, run_on_change, as, report, record_backup);
   if (manager) {
     UnitJobsReport r = unit_report();
     run_start_steps(*manager, unit_plan, units.all, label, r);
@@ -200,9 +247,8 @@ UnitPlan decode_lists(const std::string& text) {
 
 }  // namespace
 
-HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account& account, const BackupRecord& backups,
-                          bool run_on_change, const HomeUnits& units, const HomeSay& say) {
-  HomeOutcome outcome;
+void activate_home(const Root& root, const HomePlan& plan, const Account& account, const HomeBackups& backups,
+                   bool run_on_change, const HomeUnits& units, const HomeSay& say) {
   // The home is opened before dropping root, so that a root directory the
   // user cannot traverse (a 0700 scratch root, a mounted system) is no
   // obstacle; it must be the user's own. Below it, the child follows nothing.
@@ -211,24 +257,24 @@ HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account&
     home = root.open_dir_inside(plan.home);
   } catch (const FsError& e) {
     say(fmt::format("the home of {}: {}", plan.user, e.what()), true);
-    return outcome;
+    return;
   }
   struct stat st;
   if (fstat(home.get(), &st) != 0 || st.st_uid != account.uid) {
     say(fmt::format("the home {} is not owned by {}; nothing written there", plan.home, plan.user), true);
-    return outcome;
+    return;
   }
   std::vector<gid_t> groups;
   try {
     groups = groups_of(root, plan.user, account.gid);
   } catch (const FsError& e) {
     say(fmt::format("{}'s home was not activated: {}", plan.user, e.what()), true);
-    return outcome;
+    return;
   }
   AsUser as{std::move(groups), user_environment(root, plan.user, account)};
   auto cannot_start = [&](int err) {
     say(fmt::format("cannot start the activation of {}'s home: {}", plan.user, std::strerror(err)), true);
-    return outcome;
+    return;
   };
   int pipefd[2], ackfd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) return cannot_start(errno);
@@ -248,52 +294,63 @@ HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account&
   if (pid == 0) {
     close(pipefd[0]);
     close(ackfd[1]);
-    child(home.get(), plan, account, backups, run_on_change, units, as, pipefd[1], ackfd[0]);
+    child(home.get(), plan, account, backups.known, run_on_change, units, as, pipefd[1], ackfd[0]);
   }
   close(pipefd[1]);
   close(ackfd[0]);
-  // Lines are handled as they come: messages are told at once, and the child
-  // waits for the answer to its unit lists (P) before it stops anything.
-  auto handle = [&](const std::string& line) {
-    if (line.rfind("P ", 0) == 0) {
-      char answer = 'y';
-      try {
-        if (units.record) units.record(decode_lists(line.substr(2)));
-      } catch (const FsError& e) {
-        say(fmt::format("cannot record {}'s unit lists in the journal: {}", plan.user, e.what()), true);
-        answer = 'n';
-      }
-      (void)!write(ackfd[1], &answer, 1);
-      return;
-    }
-    if (line.rfind("S", 0) == 0) {  // the child's units are stopped
-      fault_point_with_child("home-units-stopped", pid);
-      (void)!write(ackfd[1], "y", 1);
-      return;
-    }
-    if (line.size() < 2) return;
-    std::string body = line.substr(2);
-    switch (line[0]) {
+  // Records are handled as they come: messages are told at once, and the
+  // child waits for the answer to its unit lists (P) before it stops
+  // anything, and to each backup (B) before it makes it.
+  auto answer = [&](bool ok) { (void)!write(ackfd[1], ok ? "y" : "n", 1); };
+  auto handle = [&](char kind, const std::string& body) {
+    switch (kind) {
       case 'M': say(body, false); break;
       case 'E': say(body, true); break;
+      case 'P':
+        try {
+          if (units.record) units.record(decode_lists(body));
+          answer(true);
+        } catch (const FsError& e) {
+          say(fmt::format("cannot record {}'s unit lists in the journal: {}", plan.user, e.what()), true);
+          answer(false);
+        }
+        break;
+      case 'S':  // the child's units are stopped
+        fault_point_with_child("home-units-stopped", pid);
+        answer(true);
+        break;
       case 'B': {
-        size_t space = body.rfind(' ');
-        outcome.new_backups[body.substr(0, space)] = body.substr(space + 1);
+        size_t nul = body.find('\0');
+        try {
+          if (nul == std::string::npos) throw FsError("a backup without a name", EINVAL);
+          backups.made(body.substr(0, nul), body.substr(nul + 1));
+          fault_point_with_child("home-backup-recorded", pid);
+          answer(true);
+        } catch (const FsError& e) {
+          say(fmt::format("cannot record a backup in {}'s home: {}", plan.user, e.what()), true);
+          answer(false);
+        }
         break;
       }
-      case 'R': outcome.restored.push_back(body); break;
+      case 'R':
+        try {
+          backups.forgotten(body);
+        } catch (const FsError& e) {
+          say(fmt::format("cannot update the record of backups: {}", e.what()), true);
+        }
+        break;
     }
   };
-  std::string pending;
+  RecordReader records;
   char buffer[4096];
   ssize_t n;
   while ((n = read(pipefd[0], buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR)) {
     if (n < 0) continue;
-    pending.append(buffer, static_cast<size_t>(n));
-    for (size_t newline; (newline = pending.find('\n')) != std::string::npos; pending.erase(0, newline + 1))
-      handle(pending.substr(0, newline));
+    records.feed(buffer, static_cast<size_t>(n));
+    char kind;
+    std::string body;
+    while (records.next(kind, body)) handle(kind, body);
   }
-  if (!pending.empty()) handle(pending);
   close(pipefd[0]);
   close(ackfd[1]);
   int status = 0;
@@ -306,7 +363,6 @@ HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account&
     say(fmt::format("the activation of {}'s home was killed", plan.user), true);
   else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
     say(fmt::format("the activation of {}'s home failed (status {})", plan.user, WEXITSTATUS(status)), true);
-  return outcome;
 }
 
 }  // namespace sc

@@ -15,10 +15,16 @@
 
 namespace sc {
 
-struct HomeOutcome {
-  // Backups made and backups put back: "~user/rel" → name, and paths restored.
-  BackupRecord new_backups;
-  std::vector<std::string> restored;
+// The record of backups, kept by root (backups.h): the child is given what
+// it says, asks for each backup to be recorded before making it, and tells
+// of each put back (or found never made), so that a crash at any point
+// leaves no backup unrecorded.
+struct HomeBackups {
+  BackupRecord known;
+  // "~user/rel" and the backup's name beside it; throws FsError when it
+  // cannot be recorded (the file then stays where it is).
+  std::function<void(const std::string& key, const std::string& backup)> made;
+  std::function<void(const std::string& key)> forgotten;
 };
 
 // Told each message (`error`: a failure) as the home's activation makes it.
@@ -41,7 +47,7 @@ struct HomeUnits {
 // root's /etc/group); a file's onChange runs with the user's environment
 // (user_command.h), its output told line by line as "user: line".
 // REQUIRES: the user's home profile already points at the new home generation.
-HomeOutcome activate_home(const Root& root, const HomePlan& plan, const Account& account, const BackupRecord& backups,
-                          bool run_on_change, const HomeUnits& units, const HomeSay& say);
+void activate_home(const Root& root, const HomePlan& plan, const Account& account, const HomeBackups& backups,
+                   bool run_on_change, const HomeUnits& units, const HomeSay& say);
 
 }  // namespace sc

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "store/store.h"
+#include "activate/state_file.h"
 
 namespace sc {
 
@@ -12,27 +12,20 @@ constexpr const char* kFile = "hooks.json";
 }  // namespace
 
 HookRecord read_hook_record(const Root& root) {
-  Fd dir;
-  try {
-    dir = open_dir_beneath(root.fd(), Root::relative(kStateDir), false);
-  } catch (const FsError& e) {
-    if (e.error == ENOENT) return {};  // nothing activated yet
-    throw;
+  auto j = read_state_file(root, kFile);
+  if (!j) return {};
+  if (!j->is_object() || !j->contains("lastSuccess") || !(*j)["lastSuccess"].is_object())
+    throw_damaged(kFile, "\"lastSuccess\" is missing or not an object");
+  HookRecord out;
+  for (const auto& [hook, hash] : (*j)["lastSuccess"].items()) {
+    if (!hash.is_string()) throw_damaged(kFile, fmt::format("the hash of hook {} is not a string", hook));
+    out[hook] = hash.get<std::string>();
   }
-  if (stat_at(dir.get(), kFile).type == FileStat::Type::Missing) return {};
-  std::string text = read_file_at(dir.get(), kFile);
-  try {
-    return nlohmann::json::parse(text).at("lastSuccess").get<HookRecord>();
-  } catch (const nlohmann::json::exception& e) {
-    throw FsError(fmt::format("{}/{} is damaged ({}); remove it and every hook runs again", kStateDir, kFile, e.what()),
-                  EINVAL);
-  }
+  return out;
 }
 
 void write_hook_record(const Root& root, const HookRecord& record) {
-  Fd dir = open_dir_beneath(root.fd(), Root::relative(kStateDir), true, 0755);
-  nlohmann::json j = {{"lastSuccess", record}};
-  write_file_at(dir.get(), kFile, j.dump(2) + "\n", 0644);
+  write_state_file(root, kFile, nlohmann::json{{"lastSuccess", record}});
 }
 
 }  // namespace sc

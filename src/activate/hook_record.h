@@ -15,8 +15,9 @@ namespace sc {
 // Hook name → its inputsHash when it last succeeded.
 using HookRecord = std::map<std::string, std::string>;
 
-// The record; empty when there is none yet. Throws FsError when it cannot
-// be read or is damaged (it is never read as empty: HAZARDS.md 26).
+// The record; empty when there is none yet. Throws DamagedState
+// (state_file.h) when it cannot be read or is damaged (it is never read as
+// empty: HAZARDS.md 26).
 HookRecord read_hook_record(const Root& root);
 void write_hook_record(const Root& root, const HookRecord& record);
 

@@ -1,20 +1,33 @@
 #include "activate/journal.h"
 
-#include <nlohmann/json.hpp>
-
+#include "activate/state_file.h"
 #include "store/store.h"
 
 namespace sc {
 
 namespace {
-Fd state_dir(const Root& root, bool create) { return open_dir_beneath(root.fd(), Root::relative(kStateDir), create, 0755); }
+constexpr const char* kFile = "journal.json";
+
+std::string quoted(const char* key) { return std::string("\"") + key + "\""; }
+
+std::vector<std::string> names(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key)) return {};
+  const nlohmann::json& list = j[key];
+  std::vector<std::string> out;
+  if (!list.is_array()) throw_damaged(kFile, quoted(key) + " is not a list");
+  for (const auto& n : list) {
+    if (!n.is_string()) throw_damaged(kFile, quoted(key) + " holds something that is not a unit name");
+    out.push_back(n.get<std::string>());
+  }
+  return out;
+}
 
 UnitPlan read_lists(const nlohmann::json& j) {
   UnitPlan p;
-  p.reload = j.value("unitsToReload", std::vector<std::string>{});
-  p.restart = j.value("unitsToRestart", std::vector<std::string>{});
-  p.start = j.value("unitsToStart", std::vector<std::string>{});
-  p.start_if_wanted = j.value("unitsToStartIfWanted", std::vector<std::string>{});
+  p.reload = names(j, "unitsToReload");
+  p.restart = names(j, "unitsToRestart");
+  p.start = names(j, "unitsToStart");
+  p.start_if_wanted = names(j, "unitsToStartIfWanted");
   return p;
 }
 
@@ -26,28 +39,32 @@ void write_lists(nlohmann::json& j, const UnitPlan& p) {
 }
 }  // namespace
 
-std::optional<Journal> read_journal(const Root& root) {
-  try {
-    Fd dir = state_dir(root, false);
-    if (stat_at(dir.get(), "journal.json").type == FileStat::Type::Missing) return std::nullopt;
-    auto j = nlohmann::json::parse(read_file_at(dir.get(), "journal.json"));
-    Journal out;
-    if (j["from"].is_string()) out.from = j["from"].get<std::string>();
-    out.to = j.at("to").get<std::string>();
-    out.profile_number = j.value("profileNumber", 0);
-    out.phase = j.value("phase", "");
-    out.units = read_lists(j);
-    const nlohmann::json home_units = j.value("homeUnits", nlohmann::json::object());
-    for (const auto& [user, lists] : home_units.items()) out.home_units[user] = read_lists(lists);
-    return out;
-  } catch (const FsError&) {
-    return std::nullopt;
-  } catch (const nlohmann::json::exception&) {
-    return std::nullopt;  // torn cannot happen (atomic writes); unreadable means nothing to resume
+Journal journal_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) throw_damaged(kFile, "it is not a JSON object");
+  Journal out;
+  if (!j.contains("from") || !(j["from"].is_string() || j["from"].is_null()))
+    throw_damaged(kFile, "\"from\" is missing or not a generation");
+  if (j["from"].is_string()) out.from = j["from"].get<std::string>();
+  if (!j.contains("to") || !j["to"].is_string() || j["to"].get<std::string>().empty())
+    throw_damaged(kFile, "\"to\" is missing or not a generation");
+  out.to = j["to"].get<std::string>();
+  if (!j.contains("profileNumber") || !j["profileNumber"].is_number_integer())
+    throw_damaged(kFile, "\"profileNumber\" is missing or not a number");
+  out.profile_number = j["profileNumber"].get<int>();
+  if (!j.contains("phase") || !j["phase"].is_string()) throw_damaged(kFile, "\"phase\" is missing or not a phase");
+  out.phase = j["phase"].get<std::string>();
+  out.units = read_lists(j);
+  if (j.contains("homeUnits")) {
+    if (!j["homeUnits"].is_object()) throw_damaged(kFile, "\"homeUnits\" is not an object");
+    for (const auto& [user, lists] : j["homeUnits"].items()) {
+      if (!lists.is_object()) throw_damaged(kFile, "\"homeUnits\" of " + user + " is not an object");
+      out.home_units[user] = read_lists(lists);
+    }
   }
+  return out;
 }
 
-void write_journal(const Root& root, const Journal& journal) {
+nlohmann::json journal_to_json(const Journal& journal) {
   nlohmann::json j;
   j["from"] = journal.from ? nlohmann::json(*journal.from) : nlohmann::json(nullptr);
   j["to"] = journal.to;
@@ -56,13 +73,20 @@ void write_journal(const Root& root, const Journal& journal) {
   write_lists(j, journal.units);
   j["homeUnits"] = nlohmann::json::object();
   for (const auto& [user, p] : journal.home_units) write_lists(j["homeUnits"][user], p);
-  Fd dir = state_dir(root, true);
-  write_file_at(dir.get(), "journal.json", j.dump(2) + "\n", 0644);
+  return j;
 }
 
+std::optional<Journal> read_journal(const Root& root) {
+  auto j = read_state_file(root, kFile);
+  if (!j) return std::nullopt;
+  return journal_from_json(*j);
+}
+
+void write_journal(const Root& root, const Journal& journal) { write_state_file(root, kFile, journal_to_json(journal)); }
+
 void clear_journal(const Root& root) {
-  Fd dir = state_dir(root, true);
-  unlink_at(dir.get(), "journal.json");
+  Fd dir = open_dir_beneath(root.fd(), Root::relative(kStateDir), true, 0755);
+  unlink_at(dir.get(), kFile);
 }
 
 }  // namespace sc

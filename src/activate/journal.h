@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "units/unit_plan.h"
 #include "util/safe_fs.h"
 
@@ -29,8 +31,14 @@ struct Journal {
   std::map<std::string, UnitPlan> home_units;
 };
 
+// Nullopt when no activation is under way. Throws DamagedState (state_file.h)
+// when the journal cannot be read or is not a journal.
 std::optional<Journal> read_journal(const Root& root);
 void write_journal(const Root& root, const Journal& journal);
 void clear_journal(const Root& root);
+
+// The journal as JSON and back; journal_from_json throws DamagedState.
+Journal journal_from_json(const nlohmann::json& j);
+nlohmann::json journal_to_json(const Journal& journal);
 
 }  // namespace sc

@@ -5,9 +5,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "store/store.h"
+#include "activate/state_file.h"
+#include "declare/type.h"
 
 namespace sc {
+
+namespace {
+constexpr const char* kFile = "packages.json";
+}  // namespace
 
 PackageInstall install_available(PackageBackend& backend, const std::vector<std::string>& missing) {
   PackageInstall out;
@@ -53,24 +58,34 @@ PackageInstall install_available(PackageBackend& backend, const std::vector<std:
   return out;
 }
 
-std::vector<std::string> read_installed_by_sysconf(const Root& root) {
-  try {
-    Fd dir = open_dir_beneath(root.fd(), Root::relative(kStateDir), false);
-    if (stat_at(dir.get(), "packages.json").type == FileStat::Type::Missing) return {};
-    auto j = nlohmann::json::parse(read_file_at(dir.get(), "packages.json"));
-    return j.value("installedBySysconf", std::vector<std::string>{});
-  } catch (...) {
-    return {};
+std::vector<std::string> installed_by_sysconf_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) throw_damaged(kFile, "it is not a JSON object");
+  if (!j.contains("installedBySysconf") || !j["installedBySysconf"].is_array())
+    throw_damaged(kFile, "\"installedBySysconf\" is missing or not a list");
+  std::vector<std::string> out;
+  for (const auto& p : j["installedBySysconf"]) {
+    if (!p.is_string() || !is_package_name(p.get<std::string>()))
+      throw_damaged(kFile, fmt::format("\"installedBySysconf\" holds {}, which is not a package name", p.dump()));
+    out.push_back(p.get<std::string>());
   }
+  return out;
 }
 
-void write_installed_by_sysconf(const Root& root, const std::vector<std::string>& packages) {
+nlohmann::json installed_by_sysconf_to_json(const std::vector<std::string>& packages) {
   std::vector<std::string> sorted = packages;
   std::sort(sorted.begin(), sorted.end());
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-  Fd dir = open_dir_beneath(root.fd(), Root::relative(kStateDir), true);
-  nlohmann::json j = {{"installedBySysconf", sorted}};
-  write_file_at(dir.get(), "packages.json", j.dump(2) + "\n", 0644);
+  return {{"installedBySysconf", sorted}};
+}
+
+std::vector<std::string> read_installed_by_sysconf(const Root& root) {
+  auto j = read_state_file(root, kFile);
+  if (!j) return {};
+  return installed_by_sysconf_from_json(*j);
+}
+
+void write_installed_by_sysconf(const Root& root, const std::vector<std::string>& packages) {
+  write_state_file(root, kFile, installed_by_sysconf_to_json(packages));
 }
 
 }  // namespace sc

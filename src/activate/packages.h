@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "activate/package_backend.h"
 #include "util/safe_fs.h"
 
@@ -27,7 +29,14 @@ struct PackageInstall {
 // REQUIRES: none of `missing` is installed.
 PackageInstall install_available(PackageBackend& backend, const std::vector<std::string>& missing);
 
+// The packages sysconf installed; empty when none. Throws DamagedState
+// (state_file.h) when the record cannot be read or is not one.
 std::vector<std::string> read_installed_by_sysconf(const Root& root);
 void write_installed_by_sysconf(const Root& root, const std::vector<std::string>& packages);
+
+// The record as JSON and back (sorted, without duplicates); the reader
+// throws DamagedState.
+std::vector<std::string> installed_by_sysconf_from_json(const nlohmann::json& j);
+nlohmann::json installed_by_sysconf_to_json(const std::vector<std::string>& packages);
 
 }  // namespace sc

@@ -80,6 +80,8 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
   StateLock lock;
   if (!dry)
     if (auto stop = take_lock(ctx, *root, options.wait, lock)) return *stop;
+  if (options.activate)
+    if (auto stop = refuse_damaged_state(ctx, *root)) return *stop;
 
   // Each step is printed as it happens (the JSON document only at the end).
   ActivationConsole console(!options.json, !dry && want_progress_line(ctx.options().verbosity));

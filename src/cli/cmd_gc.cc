@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <algorithm>
+#include <cstring>
 #include <ctime>
 #include <set>
 
@@ -23,11 +24,19 @@ int run_gc(CommandContext& ctx, const GcOptions& options) {
   StateLock lock;
   if (!options.dry_run)
     if (auto stop = take_lock(ctx, *root, false, lock)) return *stop;
+  if (auto stop = refuse_damaged_state(ctx, *root)) return *stop;
   try {
     Profiles profiles(*root, true);
     std::time_t now = std::time(nullptr);
     std::set<std::string> live;
-    std::string out;
+    std::vector<std::string> unreadable;
+    auto keep = [&](const std::string& what, const std::string& object) {
+      if (auto error = mark_live(*root, object, live))
+        unreadable.push_back(fmt::format("{} cannot be read completely: {}", what, *error));
+    };
+    // First everything that stays is read completely; only then is anything
+    // removed, so that a generation that cannot be read loses nothing.
+    std::vector<std::pair<std::string, int>> drops;
     for (const std::string& profile : profiles.names()) {
       auto all = profiles.list(profile);
       auto current = profiles.current(profile);
@@ -39,32 +48,41 @@ int run_gc(CommandContext& ctx, const GcOptions& options) {
         bool too_old = options.older_than_days && (now - g.time) > *options.older_than_days * 86400;
         bool drop = !is_current && (options.keep || options.older_than_days) &&
                     (!options.keep || beyond_keep) && (!options.older_than_days || too_old);
-        if (drop) {
-          out += fmt::format("{} generation {} of {}\n", options.dry_run ? "would remove" : "removing", g.number, profile);
-          if (!options.dry_run) profiles.remove(profile, g.number);
-        } else {
-          mark_live(*root, g.object, live);
-        }
+        if (drop)
+          drops.emplace_back(profile, g.number);
+        else
+          keep(fmt::format("generation {} of {}", g.number, profile), g.object);
       }
     }
     // Also what the machine is on right now, and an interrupted activation's generations.
-    if (auto object = current_generation(*root)) mark_live(*root, *object, live);
+    if (auto object = current_generation(*root)) keep("the current generation", *object);
     if (auto journal = read_journal(*root)) {
-      mark_live(*root, journal->to, live);
-      if (journal->from) mark_live(*root, *journal->from, live);
+      keep("the generation an interrupted activation goes to", journal->to);
+      if (journal->from) keep("the generation an interrupted activation left", *journal->from);
+    }
+    if (!unreadable.empty()) {
+      for (const std::string& what : unreadable)
+        ctx.diags().error(fmt::format("{}; gc removed nothing", what), SourcePos{},
+                          "its objects would be swept; restore the store object, or drop the generation with "
+                          "`sysconf gc` once it is no longer kept (README: \"When sysconf's own state is damaged\")");
+      return ctx.report();
+    }
+    std::string out;
+    for (const auto& [profile, number] : drops) {
+      out += fmt::format("{} generation {} of {}\n", options.dry_run ? "would remove" : "removing", number, profile);
+      if (!options.dry_run) profiles.remove(profile, number);
     }
     Store store(*root, true);
     size_t removed = 0;
     if (store.dir_fd() >= 0) {
       std::vector<std::string> names;
       DIR* d = fdopendir(dup(store.dir_fd()));
-      if (d) {
-        while (dirent* e = readdir(d)) {
-          std::string n = e->d_name;
-          if (n != "." && n != ".." && !live.count(n)) names.push_back(n);
-        }
-        closedir(d);
+      if (!d) throw FsError(fmt::format("cannot list {}: {}", kStoreDir, std::strerror(errno)), errno);
+      while (dirent* e = readdir(d)) {
+        std::string n = e->d_name;
+        if (n != "." && n != ".." && !live.count(n)) names.push_back(n);
       }
+      closedir(d);
       std::sort(names.begin(), names.end());
       for (const std::string& n : names) {
         if (!options.dry_run) remove_object(store.dir_fd(), n);

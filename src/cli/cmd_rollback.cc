@@ -17,6 +17,7 @@ int run_rollback(CommandContext& ctx, const RollbackOptions& options) {
   StateLock lock;
   if (!options.dry_run)
     if (auto stop = take_lock(ctx, *root, options.wait, lock)) return *stop;
+  if (auto stop = refuse_damaged_state(ctx, *root)) return *stop;
   // Each step is printed as it happens (the JSON document only at the end).
   ActivationConsole console(!options.json, !options.dry_run && want_progress_line(ctx.options().verbosity));
   ActivationReport report;

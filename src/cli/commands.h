@@ -55,6 +55,11 @@ struct GcOptions {
 };
 int run_gc(CommandContext& ctx, const GcOptions& options);
 
+struct RepairOptions {
+  bool dry_run = false;
+};
+int run_repair(CommandContext& ctx, const RepairOptions& options);
+
 struct DocsOptions {
   std::string format = "md";
 };

@@ -16,6 +16,7 @@ enum ExitCode : int {
   kExitFailedUnits = 3,
   kExitLocked = 4,
   kExitInternal = 5,  // sysconf itself failed: a bug, or the system refused something unexpected
+  kExitDamagedState = 6,  // a record in /var/lib/sysconf is damaged; nothing was changed
 };
 
 struct GlobalOptions {

@@ -99,6 +99,10 @@ int main(int argc, char** argv) {
   gc->add_option("--older-than", older_than, "drop generations older than this many days, as 30d");
   gc->add_flag("--dry-run", gc_options.dry_run, "say what would go, remove nothing");
 
+  RepairOptions repair_options;
+  CLI::App* repair = app.add_subcommand("repair", "set damaged records in /var/lib/sysconf aside and rebuild them");
+  repair->add_flag("--dry-run", repair_options.dry_run, "say what is damaged and what would be done, change nothing");
+
   EvalOptions eval_options;
   CLI::App* eval = app.add_subcommand("eval", "print the merged configuration, or one option's value");
   eval->add_option("OPTION", eval_options.option, "a dotted option path, as environment.etc.\"a.conf\".text");
@@ -151,6 +155,7 @@ int main(int argc, char** argv) {
     if (generations->parsed()) return run_generations(ctx, generations_json);
     if (diff->parsed()) return run_diff(ctx, diff_options);
     if (gc->parsed()) return run_gc(ctx, gc_options);
+    if (repair->parsed()) return run_repair(ctx, repair_options);
     if (eval->parsed()) return run_eval(ctx, eval_options);
     if (option->parsed()) return run_option(ctx, option_options);
     if (check->parsed()) return run_check(ctx);

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "activate/state_file.h"
+
 namespace sc {
 
 std::unique_ptr<Root> open_root(CommandContext& ctx, bool read_only) {
@@ -33,6 +35,22 @@ std::optional<int> take_lock(CommandContext& ctx, const Root& root, bool wait, S
     ctx.diags().error(e.what(), SourcePos{});
     return ctx.report();
   }
+}
+
+std::optional<int> refuse_damaged_state(CommandContext& ctx, const Root& root) {
+  std::vector<std::string> damage;
+  try {
+    damage = damaged_state(root);
+  } catch (const FsError& e) {
+    damage.push_back(e.what());
+  }
+  if (damage.empty()) return std::nullopt;
+  for (const std::string& what : damage)
+    ctx.diags().error(what, SourcePos{},
+                      "nothing was changed; `sudo sysconf repair` keeps the damaged file aside and rebuilds what can be "
+                      "rebuilt (README: \"When sysconf's own state is damaged\")");
+  ctx.report();
+  return kExitDamagedState;
 }
 
 std::optional<LoadedGeneration> load_generation(CommandContext& ctx, const Root& root, int number) {

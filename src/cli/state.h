@@ -21,6 +21,11 @@ std::unique_ptr<Root> open_root(CommandContext& ctx, bool read_only);
 // sysconf holds it), or nullopt when the lock is held.
 std::optional<int> take_lock(CommandContext& ctx, const Root& root, bool wait, StateLock& lock);
 
+// Reads every record in /var/lib/sysconf (state_file.h) before a command
+// changes anything. Returns kExitDamagedState, having said which record is
+// damaged, how, and how to recover, or nullopt when all are sound.
+std::optional<int> refuse_damaged_state(CommandContext& ctx, const Root& root);
+
 // A generation of the system profile, with its manifest.
 struct LoadedGeneration {
   int number = 0;

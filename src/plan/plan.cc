@@ -64,20 +64,25 @@ bool copy_matches(int base, const std::string& rel, const ManifestFile& entry) {
 }  // namespace
 
 bool is_as_activated(int base, const std::string& rel, const ManifestFile& entry, bool home, const std::string& user) {
+  return is_as_activated_at(base, rel, rel, entry, home, user);
+}
+
+bool is_as_activated_at(int base, const std::string& at, const std::string& rel, const ManifestFile& entry, bool home,
+                        const std::string& user) {
   bool parent_ok;
   std::string bad;
-  FileStat st = inspect(base, rel, parent_ok, bad);
+  FileStat st = inspect(base, at, parent_ok, bad);
   if (!parent_ok) return false;
   auto link_is = [&](const std::string& target) {
     if (st.type != FileStat::Type::Symlink) return false;
-    auto [parent, name] = split_parent(rel);
+    auto [parent, name] = split_parent(at);
     Fd dir = open_dir_beneath(base, parent, false);
     return readlink_at(dir.get(), name) == target;
   };
   if (home) return link_is(entry.type == "symlink" ? entry.target : home_link_target(user, rel));
   if (entry.type == "symlink") return link_is(entry.target);
   if (entry.mode == "symlink") return link_is(static_link_target(entry.path));
-  return st.type == FileStat::Type::File && copy_matches(base, rel, entry);
+  return st.type == FileStat::Type::File && copy_matches(base, at, entry);
 }
 
 bool reaches_same_file(const Root& root, const ManifestFile& entry) {

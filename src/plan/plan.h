@@ -117,6 +117,10 @@ std::string backup_name(const std::string& path);
 // Whether the file at `rel` under `base` is what activating `entry` leaves
 // there (`home`: a home file, linked through the user's profile).
 bool is_as_activated(int base, const std::string& rel, const ManifestFile& entry, bool home, const std::string& user);
+// The same for the file at `at` (a backup's name beside `rel`): whether it
+// is what activating `entry` leaves at `rel`.
+bool is_as_activated_at(int base, const std::string& at, const std::string& rel, const ManifestFile& entry, bool home,
+                        const std::string& user);
 
 // Human and JSON forms. describe_plan is --dry-run's ("would ..."); a real
 // run prints the file steps of /etc and of each home as it reaches them

@@ -167,20 +167,45 @@ BuiltGeneration build_generation(const Rendered& rendered, const BuildInfo& info
   return out;
 }
 
-void mark_live(const Root& root, const std::string& object, std::set<std::string>& live) {
-  if (!live.insert(object).second) return;
+std::optional<std::string> mark_live(const Root& root, const std::string& object, std::set<std::string>& live) {
+  if (!live.insert(object).second) return std::nullopt;
+  nlohmann::json j;
   try {
     Fd dir = open_dir_beneath(root.fd(), Root::relative(Store::runtime_path(object)), false);
-    if (stat_at(dir.get(), "manifest.json").type != FileStat::Type::File) return;  // a file object
-    auto j = nlohmann::json::parse(read_file_at(dir.get(), "manifest.json"));
-    for (const auto& f : j.value("files", nlohmann::json::array()))
-      if (f.contains("object")) live.insert(f["object"].get<std::string>());
-    for (const auto& o : j.value("objects", nlohmann::json::array())) live.insert(o.get<std::string>());
-    for (const auto& h : j.value("homes", nlohmann::json::array()))
-      if (h.contains("generation")) mark_live(root, h["generation"].get<std::string>(), live);
-  } catch (const FsError&) {
-  } catch (const nlohmann::json::exception&) {
+    j = nlohmann::json::parse(read_file_at(dir.get(), "manifest.json"));
+  } catch (const FsError& e) {
+    return fmt::format("{}: {}", Store::runtime_path(object), e.what());
+  } catch (const nlohmann::json::exception& e) {
+    return fmt::format("{}/manifest.json is not JSON ({})", Store::runtime_path(object), e.what());
   }
+  // Every object a manifest names must be read: one skipped is one swept.
+  auto damaged = [&](const char* what) {
+    return fmt::format("{}/manifest.json: {}", Store::runtime_path(object), what);
+  };
+  auto object_name = [](const nlohmann::json& v) {
+    return v.is_string() && !v.get<std::string>().empty() && v.get<std::string>().find('/') == std::string::npos;
+  };
+  if (!j.is_object()) return damaged("not a manifest");
+  for (const char* key : {"files", "objects", "homes"})
+    if (j.contains(key) && !j[key].is_array()) return damaged("a list of objects is not a list");
+  for (const auto& f : j.value("files", nlohmann::json::array())) {
+    if (!f.is_object()) return damaged("a file entry is not an object");
+    if (f.contains("object")) {
+      if (!object_name(f["object"])) return damaged("a file entry names no store object");
+      live.insert(f["object"].get<std::string>());
+    }
+  }
+  for (const auto& o : j.value("objects", nlohmann::json::array())) {
+    if (!object_name(o)) return damaged("an object is not a store object's name");
+    live.insert(o.get<std::string>());
+  }
+  for (const auto& h : j.value("homes", nlohmann::json::array())) {
+    if (!h.is_object()) return damaged("a home is not an object");
+    if (!h.contains("generation")) continue;
+    if (!object_name(h["generation"])) return damaged("a home names no generation");
+    if (auto error = mark_live(root, h["generation"].get<std::string>(), live)) return error;
+  }
+  return std::nullopt;
 }
 
 std::optional<Manifest> read_manifest(const Root& root, const std::string& object, std::string& error) {

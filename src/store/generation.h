@@ -31,9 +31,12 @@ struct BuiltGeneration {
 // Throws FsError when the store cannot be written.
 BuiltGeneration build_generation(const Rendered& rendered, const BuildInfo& info, Store& store);
 
-// Adds `object` and every object it uses (a system generation's files and
-// home generations, a home generation's files) to `live`, for gc.
-void mark_live(const Root& root, const std::string& object, std::set<std::string>& live);
+// Adds the generation `object` and every object it uses (a system
+// generation's files and home generations, a home generation's files) to
+// `live`, for gc. Returns what is wrong when the generation, or a home
+// generation it names, cannot be read completely: `live` then lacks objects
+// the generation uses, and gc must delete nothing.
+std::optional<std::string> mark_live(const Root& root, const std::string& object, std::set<std::string>& live);
 
 // Reads a generation's manifest from the store. Nullopt with `error` set if
 // it is missing or unreadable.

@@ -98,7 +98,14 @@ void Profiles::remove(const std::string& profile, int number) { unlink_at(dir_.g
 std::vector<std::string> Profiles::names() const {
   std::set<std::string> out;
   for (const std::string& name : entries(dir_.get())) {
-    if (name.size() > 5 && name.compare(name.size() - 5, 5, "-link") == 0) continue;
+    // A numbered link names its profile too, even when the profile's own
+    // link is gone: gc must still keep what it points to.
+    size_t dash = name.rfind('-', name.size() >= 5 ? name.size() - 6 : 0);
+    if (dash != std::string::npos && dash > 0 && link_number(name, name.substr(0, dash))) {
+      out.insert(name.substr(0, dash));
+      continue;
+    }
+    if (name.ends_with("-link")) continue;
     if (stat_at(dir_.get(), name).type == FileStat::Type::Symlink) out.insert(name);
   }
   return {out.begin(), out.end()};

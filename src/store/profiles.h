@@ -35,7 +35,8 @@ class Profiles {
   // Atomically points `profile` at generation `number`.
   void set_current(const std::string& profile, int number);
   void remove(const std::string& profile, int number);
-  // Every profile name ("system", "home-craig", ...).
+  // Every profile name ("system", "home-craig", ...): those with a current
+  // link and those with only numbered ones.
   std::vector<std::string> names() const;
   // The runtime path of a profile link: /var/lib/sysconf/profiles/NAME.
   static std::string runtime_path(const std::string& profile) { return std::string(kProfilesDir) + "/" + profile; }

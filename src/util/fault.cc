@@ -60,6 +60,13 @@ void fault_point_with_child(std::string_view name, pid_t child) {
   die();
 }
 
+void fault_point_in_child(std::string_view name) {
+  Plan& p = plan();
+  if (p.point.empty() || p.point != name) return;
+  kill(getppid(), SIGKILL);
+  die();
+}
+
 void fault_write() {
   Plan& p = plan();
   if (p.write < 0) return;

@@ -296,6 +296,13 @@ bool rename_noreplace(int dir, const std::string& from, const std::string& to) {
   return true;
 }
 
+void exchange_at(int dir, const std::string& a, const std::string& b) {
+  fault_write();
+  if (syscall(SYS_renameat2, dir, a.c_str(), dir, b.c_str(), RENAME_EXCHANGE) != 0)
+    fail(fmt::format("cannot exchange `{}` and `{}`", a, b), errno);
+  fsync_dir(dir);
+}
+
 void unlink_at(int dir, const std::string& name, bool directory) {
   fault_write();
   if (unlinkat(dir, name.c_str(), directory ? AT_REMOVEDIR : 0) != 0 && errno != ENOENT)

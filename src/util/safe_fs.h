@@ -91,6 +91,9 @@ bool remove_empty_dirs(int dir, const std::string& name);
 std::string blocking_parent(int base, std::string_view rel);
 // Renames without replacing; false if `to` exists.
 bool rename_noreplace(int dir, const std::string& from, const std::string& to);
+// Swaps the entries `a` and `b` in one atomic step (RENAME_EXCHANGE): a
+// crash leaves both, each under one of the two names. Throws FsError.
+void exchange_at(int dir, const std::string& a, const std::string& b);
 void unlink_at(int dir, const std::string& name, bool directory = false);
 void fsync_dir(int dir);
 // Removes the temporaries (.NAME.sysconf-tmp.PID.N) that a killed sysconf
