@@ -168,9 +168,11 @@ class Activator {
       try {
         switch (step.op) {
           case FileOp::Keep: break;
-          case FileOp::LeaveEdited:
-          case FileOp::LeaveGone: say(fmt::format("{}: {}", step.path, step.note)); break;
+          case FileOp::LeaveEdited: say(fmt::format("{}: {}", step.path, step.note)); break;
           case FileOp::Blocked: failed(fmt::format("{}: {}", step.path, step.note)); break;
+          // A path no longer managed that is not as sysconf left it may be a
+          // put-back a crash interrupted: remove_managed finishes it.
+          case FileOp::LeaveGone:
           case FileOp::Remove: {
             Fd dir = open_dir_beneath(root_.fd(), parent, false);
             auto backup = backups.find(step.path);
@@ -190,7 +192,7 @@ class Activator {
                   return is_as_activated_at(root_.fd(), parent.empty() ? at : parent + "/" + at, rel, *step.old, false, "");
                 },
                 [] { fault_point("restore:exchanged"); });
-            RemovalNote note = note_removal(removal, step.path, backup_file, dir.get());
+            RemovalNote note = note_removal(removal, step.path, backup_file, dir.get(), step.note);
             if (!note.message.empty()) say(note.message);
             if (note.forget) {
               backups.erase(backup);

@@ -50,14 +50,16 @@ std::string free_backup_name(int dir, const std::string& first) {
   return backup;
 }
 
-RemovalNote note_removal(Removal removal, const std::string& shown, const std::optional<std::string>& backup, int dir) {
+RemovalNote note_removal(Removal removal, const std::string& shown, const std::optional<std::string>& backup, int dir,
+                         const std::string& edited) {
   switch (removal) {
     case Removal::Removed: return {"", false};
     case Removal::PutBack: return {fmt::format("{}: put back from {}", shown, *backup), true};
     case Removal::BackupGone: return {fmt::format("{}: removed; its backup {} is gone", shown, *backup), true};
     case Removal::LeftEdited: break;
   }
-  return {fmt::format("{}: changed by hand; left alone", shown), backup && absent_at(dir, *backup)};
+  return {fmt::format("{}: {}", shown, edited.empty() ? "changed by hand; left alone" : edited),
+          backup && absent_at(dir, *backup)};
 }
 
 std::string reusable_backup(const BackupRecord& record, const std::string& key, int dir) {
@@ -76,6 +78,7 @@ Removal remove_managed(int dir, const std::string& name, const std::optional<std
   bool present = fstatat(dir, name.c_str(), &before, AT_SYMLINK_NOFOLLOW) == 0;
   if (!present && backup && !absent_at(dir, *backup) && rename_noreplace(dir, *backup, name))
     return Removal::PutBack;  // sysconf's entry removed by hand: nothing at the path to lose
+  if (present && stat_at(dir, name).mount_point) return Removal::LeftEdited;  // never unmounted by sysconf
   if (!present || !ours(name)) {
     if (backup && !absent_at(dir, *backup) && ours(*backup)) {
       unlink_at(dir, *backup);  // an exchange done before a crash: finish it

@@ -40,7 +40,7 @@ enum class Removal {
   Removed,      // sysconf's entry removed; there was no backup
   PutBack,      // the backup is back in its place
   BackupGone,   // sysconf's entry removed; its recorded backup no longer exists
-  LeftEdited,   // not what sysconf put there: left alone
+  LeftEdited,   // not what sysconf put there (or a mount point): left alone
 };
 
 // Removes the entry `name` in `dir` that sysconf put there, and puts the
@@ -61,7 +61,9 @@ struct RemovalNote {
   std::string message;  // "" for nothing to tell
   bool forget = false;
 };
-RemovalNote note_removal(Removal removal, const std::string& shown, const std::optional<std::string>& backup, int dir);
+// `edited`: what to say of a path left alone ("" for the usual).
+RemovalNote note_removal(Removal removal, const std::string& shown, const std::optional<std::string>& backup, int dir,
+                         const std::string& edited = "");
 
 // The recorded backup name of `key` when the record was written but the
 // backup never made (a crash between): moving the file aside again reuses

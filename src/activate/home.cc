@@ -27,8 +27,9 @@ namespace {
 // The child's report to the parent: records of a kind byte, a length (4
 // bytes, host order) and that many bytes, so that a message or a path may
 // hold any byte (a space, a newline). Kinds: M message, E error, P unit
-// lists, S units stopped, B "key\0backup" (a backup about to be made: the
-// parent records it and answers), R key (a backup put back, or forgotten).
+// lists, S units stopped, K a crash test's point, B "key\0backup" (a
+// backup about to be made: the parent records it and answers), R key (a
+// backup put back, or forgotten).
 class Reporter {
  public:
   explicit Reporter(int fd) : fd_(fd) {}
@@ -78,18 +79,21 @@ struct AsUser {
 };
 
 // `record_backup(key, name)`: asks the parent to record a backup about to be
-// made; false when it could not.
+// made; false when it could not. `ack`: the parent's answers.
 void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run_on_change, const AsUser& as,
-           Reporter& report, const std::function<bool(const std::string&, const std::string&)>& record_backup) {
+           Reporter& report, const std::function<bool(const std::string&, const std::string&)>& record_backup, int ack) {
+  char answer = 0;
   for (const FileStep& step : plan.steps) {
     auto [parent, name] = split_parent(step.path);
     std::string key = fmt::format("~{}/{}", plan.user, step.path);
     try {
       switch (step.op) {
         case FileOp::Keep: break;
-        case FileOp::LeaveEdited:
-        case FileOp::LeaveGone: report.line('M', fmt::format("~{}/{}: {}", plan.user, step.path, step.note)); break;
+        case FileOp::LeaveEdited: report.line('M', fmt::format("~{}/{}: {}", plan.user, step.path, step.note)); break;
         case FileOp::Blocked: report.line('E', fmt::format("~{}/{}: {}", plan.user, step.path, step.note)); break;
+        // A path no longer managed that is not as sysconf left it may be a
+        // put-back a crash interrupted: remove_managed finishes it.
+        case FileOp::LeaveGone:
         case FileOp::Remove: {
           Fd dir = open_dir_beneath(home, parent, false);
           std::optional<std::string> backup;
@@ -100,8 +104,12 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
                 return is_as_activated_at(home, parent.empty() ? at : parent + "/" + at, step.path, *step.old, true,
                                           plan.user);
               },
-              [] { fault_point_in_child("home-restore-exchanged"); });
-          RemovalNote note = note_removal(removal, key, backup, dir.get());
+              [&] {
+                if (!fault_point_armed("home-restore-exchanged")) return;
+                report.send('K', "home-restore-exchanged");
+                (void)!read(ack, &answer, 1);
+              });
+          RemovalNote note = note_removal(removal, key, backup, dir.get(), step.note);
           if (!note.message.empty()) report.line('M', note.message);
           if (note.forget) report.send('R', key);
           break;
@@ -237,7 +245,7 @@ UnitPlan decode_lists(const std::string& text) {
     char recorded = 0;
     return read(ack, &recorded, 1) == 1 && recorded == 'y';
   };
-  apply(home, plan, backups, run_on_change, as, report, record_backup);
+  apply(home, plan, backups, run_on_change, as, report, record_backup, ack);
   if (manager) {
     UnitJobsReport r = unit_report();
     run_start_steps(*manager, unit_plan, units.all, label, r);
@@ -317,6 +325,10 @@ void activate_home(const Root& root, const HomePlan& plan, const Account& accoun
         break;
       case 'S':  // the child's units are stopped
         fault_point_with_child("home-units-stopped", pid);
+        answer(true);
+        break;
+      case 'K':  // a crash test's point, reached by the child
+        fault_point_with_child(body, pid);
         answer(true);
         break;
       case 'B': {

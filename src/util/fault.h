@@ -16,8 +16,9 @@ void fault_point(std::string_view name);
 // The same, killing the child `child` first (a home's activation, running
 // as the user), so that the test sees what a crash of the whole of sysconf leaves.
 void fault_point_with_child(std::string_view name, pid_t child);
-// The same in that child: kills sysconf (its parent) first, then itself.
-void fault_point_in_child(std::string_view name);
+// Whether the tests asked for a crash at point `name`: the home's child,
+// which cannot kill its parent once it is the user, asks the parent to.
+bool fault_point_armed(std::string_view name);
 // Counts one filesystem write; kills the process at the one asked for.
 void fault_write();
 

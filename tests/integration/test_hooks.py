@@ -179,7 +179,7 @@ class TestRunningAgain(HooksTestCase):
         h.write(record, '{"lastSucc')
         self.use(self.flaky(motd="changed\n"))
         before = h.snapshot(self.root, exclude=(h.STATE + "/lock",))
-        r = self.sc("switch", expect=1)
+        r = self.sc("switch", expect=6)
         self.assertIn("/var/lib/sysconf/hooks.json is damaged", r.stderr)
         self.assertSnapshotsEqual(before, h.snapshot(self.root, exclude=(h.STATE + "/lock",)))
         os.unlink(record)
