@@ -11,7 +11,7 @@ build=${SYSCONF_FUZZ_BUILD:-$repo/build-fuzz}
 cmake -S "$repo" -B "$build" -G Ninja -DSYSCONF_FUZZ=ON -DSYSCONF_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" >/dev/null
-targets=(condition template module manifest)
+targets=(condition template module manifest journal packages backups)
 ninja -C "$build" -j2 "${targets[@]/#/fuzz_}" >/dev/null
 for target in "${targets[@]}"; do
   scratch="$build/corpus-$target"

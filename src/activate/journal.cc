@@ -1,5 +1,7 @@
 #include "activate/journal.h"
 
+#include <limits>
+
 #include "activate/state_file.h"
 #include "store/store.h"
 
@@ -48,8 +50,9 @@ Journal journal_from_json(const nlohmann::json& j) {
   if (!j.contains("to") || !j["to"].is_string() || j["to"].get<std::string>().empty())
     throw_damaged(kFile, "\"to\" is missing or not a generation");
   out.to = j["to"].get<std::string>();
-  if (!j.contains("profileNumber") || !j["profileNumber"].is_number_integer())
-    throw_damaged(kFile, "\"profileNumber\" is missing or not a number");
+  if (!j.contains("profileNumber") || !j["profileNumber"].is_number_integer() || j["profileNumber"] < 0 ||
+      j["profileNumber"] > std::numeric_limits<int>::max())
+    throw_damaged(kFile, "\"profileNumber\" is missing or not a generation number");
   out.profile_number = j["profileNumber"].get<int>();
   if (!j.contains("phase") || !j["phase"].is_string()) throw_damaged(kFile, "\"phase\" is missing or not a phase");
   out.phase = j["phase"].get<std::string>();

@@ -31,6 +31,10 @@ std::optional<nlohmann::json> read_state_file(const Root& root, const char* name
   } catch (const FsError& e) {
     throw DamagedState(runtime_path(name), fmt::format("it cannot be read ({})", e.what()));
   }
+  return parse_state_text(name, text);
+}
+
+nlohmann::json parse_state_text(const char* name, const std::string& text) {
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {

@@ -33,6 +33,9 @@ struct DamagedState : std::runtime_error {
 // directory cannot be opened for another reason.
 std::optional<nlohmann::json> read_state_file(const Root& root, const char* name);
 
+// The text of record `name` as JSON; throws DamagedState when it is not.
+nlohmann::json parse_state_text(const char* name, const std::string& text);
+
 // `what` is a field of record `name` that has the wrong shape: the message a
 // reader throws when the JSON parses but is not a record of its kind.
 [[noreturn]] void throw_damaged(const char* name, const std::string& what);
