@@ -46,15 +46,25 @@ SECTIONS = ("config", "defaults", "force")
 SECTION_PRIORITY = {"config": None, "defaults": 1000, "force": 50}
 
 
-def job_type():
-    """The job submodule every job-typed option shares (all sub-options defaulted)."""
-    return T("submodule", options={
+def job_type(named=False):
+    """The job submodule job-typed options share (all sub-options defaulted);
+    `named`: `s` defaults to the element's own key (NixOS's `{ name, ... }`)."""
+    return (NamedJob if named else T)("submodule", options={
         "enable": Decl("enable", T("bool"), True, True),
-        "s": Decl("s", T("str"), "d", True),
+        "s": Decl("s", T("str"), "s-{{ name }}" if named else "d", True),
         "n": Decl("n", T("int"), 0, True),
         "tags": Decl("tags", T("listOf", T("str")), [], True),
         "settings": Decl("settings", T("attrsOf", T("str")), {}, True),
     })
+
+
+class NamedJob(T):
+    """A job whose `s` defaults to "s-{{ name }}": in Nix, a submodule function."""
+
+    def nix(self):
+        opts = " ".join("%s = %s;" % (n, d.nix_decl()) for n, d in self.options.items() if n != "s")
+        return ('(types.submodule ({ name, ... }: { options = { %s s = mkOption { type = types.str; '
+                'default = "s-${name}"; }; }; }))' % opts)
 
 
 # ---------------------------------------------------------------------------
@@ -243,7 +253,7 @@ class ForB:
         n, v = self.b.nix_name(), self.b.nix_value()
         src, body = self.src_nix, inner
         if self.cond is not None:
-            style = self.nix_style
+            style = "mkIf" if getattr(self.cond, "bad", False) else self.nix_style
             if style == "filterAttrs" and not self.b.is_list:
                 src = "(filterAttrs (%s: %s: %s) %s)" % (n, v, self.cond.nix(), src)
             elif style == "optionalAttrs" and whole_attrs:
@@ -301,6 +311,7 @@ def def_nix(d, chain):
     f = chain[0]
     if (len(chain) == 1 and isinstance(f, ForB) and not f.b.is_list and len(d.path) == 2
             and isinstance(d.path[1], BTmpl) and f.nix_style in ("mapAttrs", "filterAttrs")
+            and not getattr(f.cond, "bad", False)
             and any(isinstance(p, BRef) and p.field == ["name"] for p in d.path[1].parts)):
         n, v = f.b.nix_name(), f.b.nix_value()
         src = f.src_nix
@@ -396,8 +407,10 @@ class ForGenerator:
     def gen_case(self, index):
         r = self.r
         self.tags = ForTags()
+        self.traced = True  # list elements written now are `e<id>`, traced to their definition
         self.ids = 0
         job = job_type()
+        named = job_type(named=True)
         decls = [Decl("o0", T("bool"), r.random() < 0.5, True)]
         self.o0 = decls[0]  # a flag conditions may read besides the bindings
 
@@ -418,15 +431,16 @@ class ForGenerator:
                 e = job if kind == "list-job" else T("str")
                 sources.append(add(T("listOf", e), []))
             else:
-                e = job if kind == "job" else T(kind)
+                e = (named if r.random() < 0.4 else job) if kind == "job" else T(kind)
                 default = {}
                 if r.random() < 0.25:
                     default = {k: self.element(e) for k in r.sample(KEYS, r.randint(1, 2))}
                 sources.append(add(T("attrsOf", e), default))
         # A middle option: generated from a source by one block, iterated by another.
-        mid = add(T("attrsOf", job), {}) if r.random() < 0.35 else None
+        mid = add(T("attrsOf", r.choice([job, named])), {}) if r.random() < 0.35 else None
         # Targets.
         target_types = [T("attrsOf", T("str")), T("attrsOf", T("int")), T("attrsOf", T("bool")), T("attrsOf", job),
+                        T("attrsOf", named), T("listOf", T("str")),
                         T("attrsOf", T("attrsOf", T("str"))), T("listOf", T("str")), T("str"), T("int")]
         targets = []
         for t in r.sample(target_types, r.randint(2, 4)):
@@ -440,7 +454,11 @@ class ForGenerator:
             if r.random() < 0.3:
                 sec = r.choice(modules)[0]
                 sec.by_section["config"].append(self.plain([mid.name, r.choice(KEYS)], {"s": r.choice(WORDS)}, "config"))
+            # Lists written into the middle option are passed on whole by the
+            # blocks that iterate it, so where they stand says nothing.
+            self.traced = False
             self.add_block(r.choice(modules)[1], r.choice(sources), [mid], top_when=False)
+            self.traced = True
             sources = sources + [mid]
         for _ in range(r.randint(1, 3)):
             self.add_block(r.choice(modules)[1], r.choice(sources), targets, top_when=r.random() < 0.15)
@@ -451,7 +469,12 @@ class ForGenerator:
             if any(d.path[0] == t.name for d in sec.by_section[section]):
                 continue
             key = r.choice(KEYS + ["x-a", "x-b", "x-0", "a"])
-            if t.type.kind == "attrsOf":
+            if t.type.kind == "attrsOf" and t.type.elem.kind == "submodule" and r.random() < 0.5:
+                # Into one sub-option: at the element's level it counts as [config].
+                sub = r.choice(["s", "n"])
+                v = r.choice(WORDS) if sub == "s" else r.choice([0, 1])
+                sec.by_section[section].append(self.plain([t.name, key, sub], v, section))
+            elif t.type.kind == "attrsOf":
                 v = self.plain_value(t.type.elem)
                 sec.by_section[section].append(self.plain([t.name, key], v, section))
             else:
@@ -567,6 +590,13 @@ class ForGenerator:
     def gen_cond(self, bindings, depth=0):
         r = self.r
         c = r.random()
+        if depth == 0 and c < 0.03:
+            # Not a bool: an error in both. Nix checks it in mkIf only
+            # (filterAttrs would fail in a way tryEval cannot catch).
+            b = bindings[-1]
+            cond = BCond("ref", BRef(b, ["name"], "str"))
+            cond.bad = True
+            return cond
         if depth == 0 and c < 0.2:
             return BCond(r.choice(["and", "or"]), self.gen_cond(bindings, 1), self.gen_cond(bindings, 1))
         if c < 0.3:
@@ -653,8 +683,9 @@ class ForGenerator:
             items = []
             for _ in range(r.randint(1, 2)):
                 i = self.fresh()
-                self.tags.info[i] = (1000, def_id, [b.is_list for b in bindings])
-                items.append(BTmpl(["e%d" % i] + [p for b in bindings for p in ("|", BRef(b, ["name"], "x"))], T("str")))
+                if self.traced:
+                    self.tags.info[i] = (1000, def_id, [b.is_list for b in bindings])
+                items.append(BTmpl(["e%d" % i if self.traced else "f%d" % i] + [p for b in bindings for p in ("|", BRef(b, ["name"], "x"))], T("str")))
             return items
         if k == "attrsOf":
             tables = self.refs(bindings, "table")
@@ -662,9 +693,12 @@ class ForGenerator:
                 return BTmpl([r.choice(tables)], t)  # a whole table
             return {r.choice(KEYS): self.gen_value(t.elem, bindings, def_id)}
         if k == "submodule":
-            out = {}
-            for name in r.sample(["enable", "s", "n", "tags", "settings"], r.randint(1, 3)):
-                out[name] = self.gen_value(t.options[name].type, bindings, def_id)
+            out = {}  # now and then `{}`: the element with its defaults
+            for name in r.sample(["enable", "s", "n", "tags", "settings"], r.randint(0, 3)):
+                v = self.gen_value(t.options[name].type, bindings, def_id)
+                if r.random() < 0.15 and name != "tags":
+                    v = Wrapped(v, r.choice([40, 75, 1000, 2000]), None)  # `_priority` inside
+                out[name] = v
             return out
         raise ValueError(k)
 
@@ -698,7 +732,7 @@ class ForGenerator:
             if prio is None and order is None:
                 prio = 75
             if order is not None:
-                for p in (value if isinstance(value, list) else []):
+                for p in (value if isinstance(value, list) and self.traced else []):
                     i = int(p.parts[0][1:])
                     self.tags.info[i] = (base.ORDERS.get(order, order),) + self.tags.info[i][1:]
             value = Wrapped(value, prio, order)
