@@ -106,6 +106,20 @@ class BRef:
         return "(toString %s)" % self.nix()
 
 
+class OptRef(BRef):
+    """`{{ o0 }}`: an option (the bool flag) read in a block's template."""
+
+    def __init__(self, decl):
+        super().__init__(None, None, decl.type.kind)
+        self.decl = decl
+
+    def toml(self):
+        return self.decl.name
+
+    def nix(self):
+        return "config." + self.decl.name
+
+
 class BTmpl:
     """A string of literals and BRefs; `target` is the type at its position."""
 
@@ -408,6 +422,7 @@ class ForGenerator:
         r = self.r
         self.tags = ForTags()
         self.traced = True  # list elements written now are `e<id>`, traced to their definition
+        self.sure_keys = {}
         self.ids = 0
         job = job_type()
         named = job_type(named=True)
@@ -422,7 +437,7 @@ class ForGenerator:
         # Sources: what blocks iterate.
         sources = []
         for _ in range(r.choice([1, 1, 2])):
-            kind = r.choice(["job", "job", "job", "str", "int", "bool", "list-str", "list-job", "path"])
+            kind = r.choice(["job", "job", "job", "str", "int", "bool", "list-str", "list-job", "path", "attrs"])
             if kind == "path":
                 t = T("submodule", options={"items": Decl("items", T("attrsOf", T("str")), {}, True),
                                             "list": Decl("list", T("listOf", T("str")), [], True)})
@@ -431,7 +446,7 @@ class ForGenerator:
                 e = job if kind == "list-job" else T("str")
                 sources.append(add(T("listOf", e), []))
             else:
-                e = (named if r.random() < 0.4 else job) if kind == "job" else T(kind)
+                e = {"job": named if r.random() < 0.4 else job, "attrs": T("attrsOf", T("str"))}.get(kind) or T(kind)
                 default = {}
                 if r.random() < 0.25:
                     default = {k: self.element(e) for k in r.sample(KEYS, r.randint(1, 2))}
@@ -510,6 +525,8 @@ class ForGenerator:
                 else:
                     out[name] = {k: r.choice(WORDS) for k in r.sample(KEYS, r.randint(0, 2))}
             return out
+        if t.kind == "attrsOf":
+            return {k: r.choice(WORDS) for k in r.sample(KEYS, r.randint(0, 3))}
         if t.kind == "bool":
             return r.random() < 0.6
         if t.kind == "int":
@@ -538,6 +555,9 @@ class ForGenerator:
                 r.choice(modules)[0].by_section[section].append(self.plain([s.name], value, section))
             return
         keys = r.sample(KEYS, r.randint(0, 4))
+        # Keys that are surely elements (a path may reach into them): those of
+        # definitions that count, when no whole definition of a better priority drops them.
+        self.sure_keys[s.name] = [] if len(keys) > 0 else list(s.default.keys())
         groups = {}
         for k in keys:
             groups.setdefault(r.randrange(3), []).append(k)
@@ -550,8 +570,13 @@ class ForGenerator:
                     continue
             if g == 0 or len(ks) > 1:
                 sec.by_section[section].append(self.plain([s.name], {k: self.element(t.elem) for k in ks}, section))
+                if section != "config":
+                    self.sure_keys[s.name] = None if section == "force" else self.sure_keys[s.name]
+                    continue
             else:
                 sec.by_section[section].append(self.plain([s.name, ks[0]], self.element(t.elem), section))
+            if self.sure_keys[s.name] is not None:
+                self.sure_keys[s.name].extend(ks)
 
     def plain_value(self, t):
         r = self.r
@@ -585,6 +610,13 @@ class ForGenerator:
             field = r.choice(["items", "list"])
             ft = t.options[field].type
             return "%s.%s" % (src.name, field), "config.%s.%s" % (src.name, field), Binding(var, ft.elem, ft.kind == "listOf")
+        sure = self.sure_keys.get(src.name)
+        if t.elem.kind == "submodule" and sure and r.random() < 0.3:
+            # A path into one element that surely exists: `each = "o1.a.settings"`.
+            key, field = r.choice(sure), r.choice(["tags", "settings"])
+            ft = t.elem.options[field].type
+            return ("%s.%s.%s" % (src.name, base.toml_key(key), field),
+                    "config.%s.%s.%s" % (src.name, base.nix_key(key), field), Binding(var, ft.elem, ft.kind == "listOf"))
         return src.name, "config.%s" % src.name, Binding(var, t.elem, t.kind == "listOf")
 
     def gen_cond(self, bindings, depth=0):
@@ -615,6 +647,8 @@ class ForGenerator:
             choices.append(lambda: BCond(r.choice(["eq", "ne"]), BRef(b, ["value", "s"], "str"), r.choice(WORDS)))
         elif e.kind == "bool":
             choices.append(lambda: BCond("ref", BRef(b, ["value"], "bool")))
+        elif e.kind == "attrsOf":
+            choices.append(lambda: BCond(r.choice(["eq", "ne"]), BRef(b, ["value"], "table"), {}))
         else:
             choices.append(lambda: BCond(r.choice(["eq", "ne"]), BRef(b, ["value"], e.kind), self.element(e)))
         return r.choice(choices)()
@@ -633,6 +667,9 @@ class ForGenerator:
                           "list": ["tags"]}[kind]
                 kinds = {"s": "str", "n": "int", "enable": "bool", "settings": "table", "tags": "list"}
                 out.extend(BRef(b, ["value", f], kinds[f]) for f in fields)
+            elif e.kind == "attrsOf":
+                if kind == "table":
+                    out.append(BRef(b, ["value"], "table"))
             elif e.kind == kind or (kind == "str" and e.kind in ("int", "bool")):
                 out.append(BRef(b, ["value"], e.kind))
         return out
@@ -647,6 +684,8 @@ class ForGenerator:
             return BTmpl([name], T("str"))
         if c < 0.7:
             return BTmpl(["x-", name], T("str"))
+        if c < 0.75:
+            return BTmpl([name, "-", OptRef(self.o0)], T("str"))
         if c < 0.85 and len(bindings) > 1:
             outer = bindings[0]
             return BTmpl([BRef(outer, ["name"], "int" if outer.is_list else "str"), "-", name], T("str"))
@@ -663,12 +702,23 @@ class ForGenerator:
             return r.choice(WORDS)
         if c < 0.55:
             return BTmpl([r.choice(refs)], t)
+        if c < 0.6:
+            return BTmpl([r.choice(refs), "/", OptRef(self.o0)], t)
         return BTmpl(["v-", r.choice(refs), "-", r.choice(refs)], t)
 
     def gen_value(self, t, bindings, def_id):
         """A value of type `t` for a generated definition."""
         r = self.r
         k = t.kind
+        if r.random() < 0.02:
+            # A type error now and then: a name or a table where it does not
+            # fit (never a table into a string: Nix's toString of a set is an
+            # error tryEval cannot catch).
+            wrong = [x for x in self.refs(bindings, "str") + self.refs(bindings, "table")
+                     if x.kind == "str" and k in ("int", "bool", "listOf", "attrsOf", "submodule")
+                     or x.kind == "table" and k in ("int", "bool", "listOf")]
+            if wrong:
+                return BTmpl([r.choice(wrong)], t)
         if k in ("str",):
             return self.text(bindings, t)
         if k in ("int", "bool"):
@@ -755,12 +805,18 @@ class ForGenerator:
             self.fill(w, bindings, targets, depth + 1)
             block.children.append(w)
         inner = bindings[-1]
-        if depth < 2 and inner.elem.kind == "submodule" and r.random() < 0.35:
-            field = r.choice(["tags", "settings"])
-            ft = inner.elem.options[field].type
+        if depth < 2 and inner.elem.kind in ("submodule", "attrsOf") and r.random() < 0.35:
+            # Over a list or a table in the outer element, or the element itself.
+            if inner.elem.kind == "submodule":
+                field = r.choice(["tags", "settings"])
+                ft = inner.elem.options[field].type
+                each, src = "%s.value.%s" % (inner.var, field), "%s.%s" % (inner.nix_value(), field)
+            else:
+                ft = inner.elem
+                each, src = "%s.value" % inner.var, inner.nix_value()
             var = r.choice(["t", "k", "s"])
             b = Binding(var, ft.elem, ft.kind == "listOf")
-            f = ForB("%s.value.%s" % (inner.var, field), "%s.%s" % (inner.nix_value(), field), b,
+            f = ForB(each, src, b,
                      self.gen_cond(bindings + [b]) if r.random() < 0.3 else None,
                      r.choice(["mkIf", "filterAttrs", "optionalAttrs"]))
             self.fill(f, bindings + [b], targets, depth + 1)
