@@ -961,7 +961,7 @@ def main(argv):
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--batch", type=int, default=250)
     ap.add_argument("--show", type=int, default=5, help="disagreements to print in full")
-    ap.add_argument("--for-cases", type=int, default=2000, help="cases of the [[for]] stream")
+    ap.add_argument("--for-cases", type=int, default=5000, help="cases of the [[for]] stream")
     ap.add_argument("--for-seed", type=int, default=1205)
     ap.add_argument("--only", type=int, help="run one case (its index)")
     ap.add_argument("--only-for", type=int, help="run one case of the [[for]] stream (its index)")

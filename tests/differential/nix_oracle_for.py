@@ -462,7 +462,7 @@ class ForGenerator:
             default = {"str": "d", "int": 0}.get(t.kind, [] if t.kind == "listOf" else {})
             targets.append(add(t, default))
 
-        modules = [(Sections(), TopBlocks()) for _ in range(r.randint(1, 3))]
+        modules = [(Sections(), TopBlocks(), []) for _ in range(r.randint(1, 3))]
         for s in sources:
             self.define_source(s, modules)
         if mid is not None:
@@ -495,7 +495,7 @@ class ForGenerator:
             else:
                 sec.by_section[section].append(self.plain([t.name], self.plain_value(t.type), section))
 
-        case = Case(index, decls, [base.Module([sec, top]) for sec, top in modules])
+        case = Case(index, decls, [base.Module([sec] + whens + [top]) for sec, top, whens in modules])
         n = 0
         for m in case.modules:
             for b in m.blocks:
@@ -562,20 +562,33 @@ class ForGenerator:
         for k in keys:
             groups.setdefault(r.randrange(3), []).append(k)
         for g, ks in groups.items():
-            sec = r.choice(modules)[0]
+            module = r.choice(modules)
+            if r.random() < 0.12:
+                # Elements that exist only while the flag holds (NixOS's mkIf).
+                w = base.When(base.Cond("opt", self.o0) if r.random() < 0.5 else base.Cond("not", base.Cond("opt", self.o0)))
+                value = {k: self.element(t.elem) for k in ks}
+                w.sections.by_section["config"].append(self.plain([s.name], value, "config"))
+                module[2].append(w)
+                continue
+            sec = module[0]
             section = "defaults" if r.random() < 0.15 else "config"
             if any(d.path[0] == s.name for d in sec.by_section[section]):
                 section = "force" if section == "config" else "config"
                 if any(d.path[0] == s.name for d in sec.by_section[section]):
                     continue
             if g == 0 or len(ks) > 1:
-                sec.by_section[section].append(self.plain([s.name], {k: self.element(t.elem) for k in ks}, section))
+                value = {k: self.element(t.elem) for k in ks}
+                if r.random() < 0.1:
+                    value = Wrapped(value, r.choice([75, 1000, 2000]), None)
+                    self.sure_keys[s.name] = None  # it may lose to the default
+                sec.by_section[section].append(self.plain([s.name], value, section))
                 if section != "config":
                     self.sure_keys[s.name] = None if section == "force" else self.sure_keys[s.name]
                     continue
             else:
-                sec.by_section[section].append(self.plain([s.name, ks[0]], self.element(t.elem), section))
-            if self.sure_keys[s.name] is not None:
+                value = self.element(t.elem)
+                sec.by_section[section].append(self.plain([s.name, ks[0]], value, section))
+            if self.sure_keys[s.name] is not None and not isinstance(value, Wrapped):
                 self.sure_keys[s.name].extend(ks)
 
     def plain_value(self, t):
