@@ -426,11 +426,16 @@ class ForGenerator:
         self.ids = 0
         job = job_type()
         named = job_type(named=True)
-        decls = [Decl("o0", T("bool"), r.random() < 0.5, True)]
+        # Half the cases name (and declare) the options in reverse, so that
+        # eval forces what blocks define before what they iterate: the keys of
+        # an iterated option are then found lazily, not from its value.
+        reverse = r.random() < 0.5
+        name = (lambda i: "o%d" % (99 - i)) if reverse else (lambda i: "o%d" % i)
+        decls = [Decl(name(0), T("bool"), r.random() < 0.5, True)]
         self.o0 = decls[0]  # a flag conditions may read besides the bindings
 
         def add(t, default):
-            d = Decl("o%d" % len(decls), t, default, True)
+            d = Decl(name(len(decls)), t, default, True)
             decls.append(d)
             return d
 
@@ -495,7 +500,7 @@ class ForGenerator:
             else:
                 sec.by_section[section].append(self.plain([t.name], self.plain_value(t.type), section))
 
-        case = Case(index, decls, [base.Module([sec] + whens + [top]) for sec, top, whens in modules])
+        case = Case(index, decls[::-1] if reverse else decls, [base.Module([sec] + whens + [top]) for sec, top, whens in modules])
         n = 0
         for m in case.modules:
             for b in m.blocks:
