@@ -32,23 +32,34 @@ namespace {
 // backup put back, or forgotten).
 class Reporter {
  public:
-  explicit Reporter(int fd) : fd_(fd) {}
+  // `out`: to the parent; `answers`: the parent's one-byte answers.
+  Reporter(int out, int answers) : out_(out), answers_(answers) {}
   void send(char kind, const std::string& payload) {
     uint32_t size = static_cast<uint32_t>(payload.size());
     std::string out(1, kind);
     out.append(reinterpret_cast<const char*>(&size), sizeof size);
     out += payload;
     for (size_t done = 0; done < out.size();) {
-      ssize_t n = write(fd_, out.data() + done, out.size() - done);
+      ssize_t n = write(out_, out.data() + done, out.size() - done);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return;  // the parent is gone: nothing to tell
       done += static_cast<size_t>(n);
     }
   }
   void line(char kind, const std::string& text) { send(kind, text); }
+  // Sends, then waits for the parent's answer: whether it did what was asked.
+  bool ask(char kind, const std::string& payload) {
+    send(kind, payload);
+    char answer = 0;
+    ssize_t n;
+    while ((n = read(answers_, &answer, 1)) < 0 && errno == EINTR) {
+    }
+    return n == 1 && answer == 'y';
+  }
 
  private:
-  int fd_;
+  int out_;
+  int answers_;
 };
 
 // The parent's side: splits what the child sends into records.
@@ -78,11 +89,8 @@ struct AsUser {
   std::vector<std::string> env;  // the user's environment, for onChange
 };
 
-// `record_backup(key, name)`: asks the parent to record a backup about to be
-// made; false when it could not. `ack`: the parent's answers.
 void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run_on_change, const AsUser& as,
-           Reporter& report, const std::function<bool(const std::string&, const std::string&)>& record_backup, int ack) {
-  char answer = 0;
+           Reporter& report) {
   for (const FileStep& step : plan.steps) {
     auto [parent, name] = split_parent(step.path);
     std::string key = fmt::format("~{}/{}", plan.user, step.path);
@@ -105,9 +113,7 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
                                           plan.user);
               },
               [&] {
-                if (!fault_point_armed("home-restore-exchanged")) return;
-                report.send('K', "home-restore-exchanged");
-                (void)!read(ack, &answer, 1);
+                if (fault_point_armed("home-restore-exchanged")) report.ask('K', "home-restore-exchanged");
               });
           RemovalNote note = note_removal(removal, key, backup, dir.get(), step.note);
           if (!note.message.empty()) report.line('M', note.message);
@@ -128,7 +134,7 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
             // overwritten, and recorded by the parent before it is moved.
             std::string backup = reusable_backup(backups, key, dir.get());
             if (backup.empty()) backup = free_backup_name(dir.get(), backup_name("/" + step.path));
-            if (!record_backup(key, backup)) {
+            if (!report.ask('B', key + '\0' + backup)) {
               report.line('E', fmt::format("{}: in the way, and its backup could not be recorded; left alone", key));
               break;
             }
@@ -189,11 +195,10 @@ UnitPlan decode_lists(const std::string& text) {
   return p;
 }
 
-// `out`: the report to the parent; `ack`: the parent's answer that it
-// recorded the unit lists in the journal (one byte).
+// `out`: the report to the parent; `ack`: the parent's answers (Reporter::ask).
 [[noreturn]] void child(int home, const HomePlan& plan, const Account& account, const BackupRecord& backups,
                         bool run_on_change, const HomeUnits& units, const AsUser& as, int out, int ack) {
-  Reporter report(out);
+  Reporter report(out, ack);
   if (account.uid != 0) {
     // The groups first, while root may still set them; then the gid, then the uid.
     if (setgroups(as.groups.size(), as.groups.data()) != 0 || setresgid(account.gid, account.gid, account.gid) != 0 ||
@@ -227,25 +232,17 @@ UnitPlan decode_lists(const std::string& text) {
       merge_resumed(unit_plan, units.resume);
       // What must come back is in the journal before anything stops, so that
       // a crash between the stop and the start loses no running unit.
-      report.line('P', encode_lists(unit_plan));
-      char recorded = 0;
-      if (read(ack, &recorded, 1) != 1 || recorded != 'y') {
+      if (!report.ask('P', encode_lists(unit_plan))) {
         report.line('E', fmt::format("{}: the journal could not record them; none was stopped", label));
         unit_plan.stop.clear();
       }
       UnitJobsReport r = unit_report();
       run_stop_step(*manager, unit_plan, label, r);
       // A point the crash tests stop at (the parent kills both processes).
-      report.line('S', "");
-      (void)!read(ack, &recorded, 1);
+      report.ask('S', "");
     }
   }
-  auto record_backup = [&](const std::string& key, const std::string& backup) {
-    report.send('B', key + '\0' + backup);
-    char recorded = 0;
-    return read(ack, &recorded, 1) == 1 && recorded == 'y';
-  };
-  apply(home, plan, backups, run_on_change, as, report, record_backup, ack);
+  apply(home, plan, backups, run_on_change, as, report);
   if (manager) {
     UnitJobsReport r = unit_report();
     run_start_steps(*manager, unit_plan, units.all, label, r);
