@@ -12,7 +12,7 @@ cmake -S "$repo" -B "$build" -G Ninja -DSYSCONF_FUZZ=ON -DSYSCONF_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" >/dev/null
 targets=(condition template module manifest journal packages backups)
-ninja -C "$build" -j2 "${targets[@]/#/fuzz_}" >/dev/null
+ninja -C "$build" -j2 "${targets[@]/#/fuzz_}" >"$build/ninja.log" || { cat "$build/ninja.log"; exit 1; }
 for target in "${targets[@]}"; do
   scratch="$build/corpus-$target"
   mkdir -p "$scratch"

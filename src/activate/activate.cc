@@ -188,8 +188,9 @@ class Activator {
             if (backup != backups.end() && !backup->second.empty()) backup_file = backup->second;
             Removal removal = remove_managed(
                 dir.get(), name, backup_file,
-                [&](const std::string& at) {
-                  return is_as_activated_at(root_.fd(), parent.empty() ? at : parent + "/" + at, rel, *step.old, false, "");
+                [&, dir_rel = parent](const std::string& at) {
+                  return is_as_activated_at(root_.fd(), dir_rel.empty() ? at : dir_rel + "/" + at, rel, *step.old, false,
+                                            "");
                 },
                 [] { fault_point("restore:exchanged"); });
             RemovalNote note = note_removal(removal, step.path, backup_file, dir.get(), step.note);

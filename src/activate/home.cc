@@ -108,8 +108,8 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
           if (auto b = backups.find(key); b != backups.end() && !b->second.empty()) backup = b->second;
           Removal removal = remove_managed(
               dir.get(), name, backup,
-              [&](const std::string& at) {
-                return is_as_activated_at(home, parent.empty() ? at : parent + "/" + at, step.path, *step.old, true,
+              [&, dir_rel = parent](const std::string& at) {
+                return is_as_activated_at(home, dir_rel.empty() ? at : dir_rel + "/" + at, step.path, *step.old, true,
                                           plan.user);
               },
               [&] {
