@@ -89,6 +89,21 @@ def daemon(name, version, log, wanted_by=("default.target",), options=(), scope=
     return "\n".join(lines)
 
 
+def template(version, log, options=(), scope="systemd"):
+    """tmpl@.service, a template service: each instance logs as "tmpl@I"
+    (start, stop and reload, as daemon() does). Nothing wants an instance:
+    the test starts the instances it needs."""
+    p = f'{scope}.services."tmpl@"'
+    lines = [f'{p}.description = "tmpl %i {version}"']
+    for key, value in (("ExecStart", f"/bin/sh -c ': {version}; exec sleep infinity'"),
+                       ("ExecStartPost", f"/bin/sh -c 'echo start tmpl@%i {version} $$MAINPID >> {log}'"),
+                       ("ExecStop", f"/bin/sh -c 'echo stop tmpl@%i {version} >> {log}'"),
+                       ("ExecReload", f"/bin/sh -c 'echo reload tmpl@%i {version} >> {log}'")):
+        lines.append(f"{p}.serviceConfig.{key} = {json.dumps(value)}")
+    lines += [f"{p}.{o}" for o in options]
+    return "\n".join(lines)
+
+
 def timer(version, log):
     """tick.timer fires once each time it is (re)started (OnActiveSec),
     running the oneshot tick.service, which logs one line. Version N fires
@@ -799,6 +814,77 @@ class TestActivation(UnitsTestCase):
 
 
 # ==========================================================================
+# Template units: a running instance follows its template (issue 13, item 10)
+
+
+class TestTemplates(UnitsTestCase):
+    """An instance (tmpl@a.service) that has no file of its own is judged by
+    its template's file, as switch-to-configuration-ng does: a changed
+    template restarts (or reloads) its running instances, a removed one stops
+    them, an instance that is not running is left alone; the plan names each
+    instance."""
+
+    def start_instances(self, *instances):
+        self.manager.systemctl("start", *[f"tmpl@{i}.service" for i in instances])
+        self.wait_events(lambda ev: all(any(e.startswith(f"start tmpl@{i} ") for e in ev) for i in instances),
+                         "the instances")
+        return self.events()
+
+    def test_changed_template_restarts_its_running_instances(self):
+        self.use(template("v1", self.log), daemon("keep", "v1", self.log))
+        self.switch()
+        before = self.start_instances("a", "b")
+        self.use(template("v2", self.log), daemon("keep", "v1", self.log))
+        dry = self.switch("--dry-run")
+        self.assertIn("would stop the following units: tmpl@a.service, tmpl@b.service", dry.stdout, h.describe(dry))
+        self.assertIn("would start the following units: tmpl@a.service, tmpl@b.service", dry.stdout, h.describe(dry))
+        self.assertEqual(self.events(), before, "--dry-run touches nothing")
+        r = self.switch()
+        new = self.new_events(before)
+        self.assertEqual(sorted(new[:2]), ["stop tmpl@a v1", "stop tmpl@b v1"], new)
+        self.assertEqual(sorted(new[2:]), ["start tmpl@a v2", "start tmpl@b v2"], new)
+        self.assertActive("tmpl@a.service", "tmpl@b.service", "keep.service")
+        self.assertInactive("tmpl@c.service")
+        self.assertIn("stopping the following units: tmpl@a.service, tmpl@b.service", r.stdout, h.describe(r))
+        self.assertNotNamed(r, "keep.service", "stop|start|restart|reload")
+        self.assertNotNamed(r, "tmpl@c.service", "stop|start|restart|reload")
+
+    def test_instance_with_a_drop_in_follows_its_template(self):
+        """An instance with only a drop-in of its own (asDropin) is its
+        template's file with that drop-in on top, as systemd loads it: the
+        template's change restarts it too."""
+        dropin = ('systemd.services."tmpl@a".overrideStrategy = "asDropin"',
+                  'systemd.services."tmpl@a".environment.GREETING = "hello"')
+        self.use(template("v1", self.log), *dropin)
+        self.switch()
+        self.assertTrue(os.path.lexists(os.path.join(self.root, "etc/systemd/system/tmpl@a.service.d")))
+        before = self.start_instances("a")
+        self.use(template("v2", self.log), *dropin)
+        self.switch()
+        self.assertEqual(self.new_events(before), ["stop tmpl@a v1", "start tmpl@a v2"])
+
+    def test_reloadIfChanged_template_reloads_its_instances(self):
+        self.use(template("v1", self.log, options=["reloadIfChanged = true"]))
+        self.switch()
+        before = self.start_instances("a")
+        self.use(template("v2", self.log, options=["reloadIfChanged = true"]))
+        r = self.switch()
+        self.assertEqual(self.new_events(before), ["reload tmpl@a v2"])
+        self.assertNamed(r, "tmpl@a.service", "reload")
+
+    def test_removed_template_stops_its_instances(self):
+        self.use(template("v1", self.log), daemon("keep", "v1", self.log))
+        self.switch()
+        before = self.start_instances("a", "b")
+        self.use(daemon("keep", "v1", self.log))
+        r = self.switch()
+        self.assertEqual(sorted(self.new_events(before)), ["stop tmpl@a v1", "stop tmpl@b v1"])
+        self.assertInactive("tmpl@a.service", "tmpl@b.service")
+        self.assertActive("keep.service")
+        self.assertNamed(r, "tmpl@a.service", "stop")
+
+
+# ==========================================================================
 # User units: a home's systemd.user.*, in that user's own manager
 
 
@@ -1033,6 +1119,28 @@ class TestUserUnits(UserUnitsTestCase):
         self.assertEqual(self.new_events(before), ["start foo v1"])
         self.assertActive("foo.service", "keep.service")
         self.assertFalse(os.path.exists(os.path.join(self.root, h.STATE, "journal.json")))
+
+    def test_template_instances_follow_their_user_template(self):
+        """Issue 13, item 10, in a user's manager: a changed template
+        restarts its running instances (stopIfChanged = false: the new
+        ExecStop), a removed one stops them."""
+        self.use(template("v1", self.log, options=["stopIfChanged = false"], scope="systemd.user"))
+        self.switch()
+        self.manager.systemctl("start", "tmpl@a.service", "tmpl@b.service")
+        before = self.wait_events(lambda ev: len(ev) == 2, "the instances")
+        self.use(template("v2", self.log, options=["stopIfChanged = false"], scope="systemd.user"))
+        r = self.switch()
+        self.assertEqual(sorted(self.new_events(before)),
+                         ["start tmpl@a v2", "start tmpl@b v2", "stop tmpl@a v2", "stop tmpl@b v2"])
+        self.assertIn("restarting the following user units of craig: tmpl@a.service, tmpl@b.service",
+                      r.stdout, h.describe(r))
+        self.assertActive("tmpl@a.service", "tmpl@b.service")
+        before = self.events()
+        self.use()
+        r = self.switch()
+        self.assertEqual(sorted(self.new_events(before)), ["stop tmpl@a v2", "stop tmpl@b v2"])
+        self.assertInactive("tmpl@a.service", "tmpl@b.service")
+        self.assertNamed(r, "tmpl@a.service", "stop")
 
     def test_failed_user_service_fails_the_switch(self):
         """A user unit that fails to start is reported and makes switch exit 3,
