@@ -1173,6 +1173,136 @@ class TestUserUnits(UserUnitsTestCase):
         self.assertInactive("foo.service")
 
 
+class TestDroppedHome(UserUnitsTestCase):
+    """Issue 13, item 9: deleting home-manager.users.NAME (or the user) removes
+    what sysconf put in the home while it is still what sysconf put there,
+    puts back the files it had moved aside, stops the home's running user
+    units (template instances included) and removes their files, says all of
+    it in the plan under the user's name, and a rollback brings it back."""
+
+    HOME_FILES = ('home.file."a.txt".text = "a v1\\n"',
+                  'home.file."b.txt".text = "b v1\\n"',
+                  'home.file."c.txt".text = "c v1\\n"')
+
+    def setUp(self):
+        super().setUp()
+        self.create_user()
+        self.start_user_manager()
+
+    def path(self, rel):
+        return os.path.join(self.home, rel)
+
+    def user_file(self, rel, text):
+        with open(self.path(rel), "w") as f:
+            f.write(text)
+        os.chown(self.path(rel), self.uid, self.gid)
+
+    def drop_home(self, user_too=False):
+        lines = [] if user_too else [f'users.users.{USER} = {{ isNormalUser = true, description = "Craig" }}']
+        h.set_host_module(self.tree, HOST, config(*lines))
+
+    def with_home(self):
+        """Generation 2: three files (c.txt was there before sysconf: moved
+        aside), a user service, a template with a running instance."""
+        self.user_file("c.txt", "mine\n")
+        self.use(user_daemon("foo", "v1", self.log),
+                 template("v1", self.log, scope="systemd.user"), *self.HOME_FILES)
+        r = self.switch()
+        self.assertIn(f"~{USER}/c.txt: not managed by sysconf; moved to c.txt.sysconf-backup", r.stdout, h.describe(r))
+        self.manager.systemctl("start", "tmpl@a.service")
+        self.wait_events(lambda ev: any(e.startswith("start tmpl@a ") for e in ev), "tmpl@a")
+        self.assertActive("foo.service", "tmpl@a.service")
+        for rel in ("a.txt", "b.txt", "c.txt"):
+            self.assertTrue(os.readlink(self.path(rel)).endswith("/home-craig/files/" + rel), rel)
+        return self.events()
+
+    def test_dropped_home_is_removed_and_rollback_brings_it_back(self):
+        before = self.with_home()
+        # b.txt replaced by hand: not sysconf's any more.
+        os.unlink(self.path("b.txt"))
+        self.user_file("b.txt", "edited\n")
+        self.drop_home()
+        home_before = h.snapshot(self.home)
+        dry = self.switch("--dry-run")
+        out = dry.stdout
+        self.assertIn(f"home of {USER} ({'/home/' + USER}), no longer managed: 0 created, 0 updated, ", out, h.describe(dry))
+        for line in ("  - a.txt", "  - c.txt", "  - .config/systemd/user/foo.service",
+                     "  - .config/systemd/user/default.target.wants/foo.service",
+                     "  - .config/systemd/user/tmpl@.service",
+                     "  ? b.txt: no longer managed, but changed by hand since sysconf wrote it; left alone",
+                     f"  user units of {USER} stopped if running, and removed: foo.service, tmpl@.service"):
+            self.assertIn(line + "\n", out, h.describe(dry))
+        self.assertEqual(h.snapshot(self.home), home_before, "--dry-run changes nothing")
+        self.assertEqual(self.events(), before)
+
+        r = self.switch()
+        self.assertEqual(sorted(self.new_events(before)), ["stop foo v1", "stop tmpl@a v1"])
+        self.assertInactive("foo.service", "tmpl@a.service")
+        self.assertIn(f"home of {USER} ({'/home/' + USER}), no longer managed", r.stdout, h.describe(r))
+        self.assertNamed(r, f"user units of {USER}", "stopping", "foo.service", "tmpl@a.service")
+        self.assertFalse(os.path.lexists(self.path("a.txt")))
+        self.assertFalse(self.link("foo.service"))
+        self.assertFalse(self.link("tmpl@.service"))
+        self.assertFalse(self.link("default.target.wants/foo.service"))
+        with open(self.path("b.txt")) as f:
+            self.assertEqual(f.read(), "edited\n", "the file replaced by hand stays")
+        self.assertFalse(os.path.islink(self.path("c.txt")))
+        with open(self.path("c.txt")) as f:
+            self.assertEqual(f.read(), "mine\n", "the file sysconf had moved aside is back")
+        self.assertFalse(os.path.lexists(self.path("c.txt.sysconf-backup")))
+        self.assertIn(f"~{USER}/c.txt: put back from c.txt.sysconf-backup", r.stdout)
+        with open(os.path.join(self.root, h.STATE, "backups.json")) as f:
+            self.assertNotIn(f"~{USER}/c.txt", json.load(f))
+        # Nothing is left that points into the profile.
+        for dirpath, dirs, names in os.walk(self.home):
+            for n in dirs + names:
+                p = os.path.join(dirpath, n)
+                if os.path.islink(p):
+                    self.assertNotIn("home-craig", os.readlink(p), p)
+        # The next switch has nothing left to do for the home.
+        again = self.switch()
+        self.assertNotIn(f"home of {USER}", again.stdout, h.describe(again))
+
+        before = self.events()
+        r = self.sc("rollback", "--to", "2", expect=0)
+        self.assertEqual(self.new_events(before), ["start foo v1"])
+        self.assertActive("foo.service")
+        for rel in ("a.txt", "b.txt", "c.txt"):
+            self.assertTrue(os.readlink(self.path(rel)).endswith("/home-craig/files/" + rel), rel)
+        with open(self.path("c.txt.sysconf-backup")) as f:
+            self.assertEqual(f.read(), "mine\n")
+        with open(self.path("b.txt.sysconf-backup")) as f:
+            self.assertEqual(f.read(), "edited\n")
+        self.assertTrue(self.link("tmpl@.service"))
+
+    def test_dropped_user_takes_the_home_with_it(self):
+        """Deleting the user as well: the account stays in /etc/passwd (as
+        systemd-sysusers leaves it), so the home is cleaned as the user."""
+        before = self.with_home()
+        self.drop_home(user_too=True)
+        r = self.switch()
+        self.assertEqual(sorted(self.new_events(before)), ["stop foo v1", "stop tmpl@a v1"])
+        for rel in ("a.txt", "b.txt"):
+            self.assertFalse(os.path.lexists(self.path(rel)), rel)
+        self.assertFalse(self.link("foo.service"))
+        with open(self.path("c.txt")) as f:
+            self.assertEqual(f.read(), "mine\n")
+        self.assertIn(f"home of {USER}", r.stdout)
+
+    def test_dropped_home_json_plan(self):
+        self.with_home()
+        self.drop_home()
+        r = self.switch("--dry-run", "--json")
+        plan = json.loads(r.stdout)["plan"]
+        home = [x for x in plan["homes"] if x["user"] == USER]
+        self.assertEqual(len(home), 1, r.stdout)
+        self.assertTrue(home[0]["dropped"])
+        self.assertEqual(home[0]["units"], ["foo.service", "tmpl@.service"])
+        actions = {f["path"]: f["action"] for f in home[0]["files"]}
+        self.assertEqual(actions["a.txt"], "remove")
+        self.assertTrue(plan["changes"])
+
+
 class TestUserManagerReach(UserUnitsTestCase):
     """Where the user's manager cannot be reached as the user, the units are
     skipped with a note and the switch succeeds."""
