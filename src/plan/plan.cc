@@ -323,18 +323,19 @@ class Planner {
 
   // A home the new generation no longer has: every file of the old one is
   // removed while it is still what sysconf put there, and its units stop.
-  HomePlan dropped_home(const ManifestHome& old) {
+  // Nothing when the home itself is gone, with all sysconf had put there.
+  std::optional<HomePlan> dropped_home(const ManifestHome& old) {
+    Fd home_dir;
+    try {
+      home_dir = root_.open_dir_inside(old.home);
+    } catch (const FsError&) {
+      return std::nullopt;
+    }
     HomePlan hp;
     hp.user = old.user;
     hp.home = old.home;
     hp.from = &old;
     for (const ManifestUnit& u : units_among(old.files, kUserUnitDir)) hp.dropped_units.push_back(u.name);
-    Fd home_dir;
-    try {
-      home_dir = root_.open_dir_inside(old.home);
-    } catch (const FsError&) {
-      return hp;  // the home itself is gone, and what sysconf put there with it
-    }
     static const std::vector<ManifestFile> kNone;
     hp.steps = files(home_dir.get(), &old.files, kNone, true, old.user, fmt::format("~{}/", old.user));
     return hp;
@@ -369,7 +370,8 @@ class Planner {
     }
     if (from)
       for (const ManifestHome& h : from->homes)
-        if (!to.home(h.user)) plan.homes.push_back(dropped_home(h));
+        if (!to.home(h.user))
+          if (auto dropped = dropped_home(h)) plan.homes.push_back(std::move(*dropped));
     std::set<std::string> old_packages;
     if (from) old_packages.insert(from->packages.begin(), from->packages.end());
     std::set<std::string> new_packages(to.packages.begin(), to.packages.end());

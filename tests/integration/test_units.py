@@ -1289,6 +1289,17 @@ class TestDroppedHome(UserUnitsTestCase):
             self.assertEqual(f.read(), "mine\n")
         self.assertIn(f"home of {USER}", r.stdout)
 
+    def test_dropped_home_that_is_gone_is_nothing_to_do(self):
+        """A home deleted by hand took what sysconf put there with it: the
+        switch that drops it succeeds and has nothing to say about it."""
+        self.use(*self.HOME_FILES)
+        self.switch()
+        shutil.rmtree(self.home)
+        self.drop_home()
+        r = self.switch()
+        self.assertNotIn(f"home of {USER}", r.stdout, h.describe(r))
+        self.assertFalse(os.path.exists(self.home))
+
     def test_dropped_home_json_plan(self):
         self.with_home()
         self.drop_home()
