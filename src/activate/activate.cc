@@ -335,22 +335,29 @@ class Activator {
         failed(fmt::format("{}'s home was not activated: {}", home.user, e.what()));
         continue;
       }
+      if (!account && home.dropped()) {
+        // Nobody left to act as: what was in the home stays, said once.
+        say(fmt::format("user {} no longer exists in {}/etc/passwd; what sysconf put in {} is left there", home.user,
+                        root_.is_live() ? "" : root_.path(), home.home));
+        continue;
+      }
       if (!account) {
         failed(fmt::format("user {} does not exist (yet) in {}/etc/passwd; their home was not activated", home.user,
                            root_.is_live() ? "" : root_.path()));
         continue;
       }
-      step(6, "activating the home of " + home.user);
-      if (changes(home.steps)) report_.print(describe_home_steps(home));
+      step(6, (home.dropped() ? "removing what sysconf put in the home of " : "activating the home of ") + home.user);
+      if (changes(home.steps) || home.dropped()) report_.print(describe_home_steps(home));
       std::string profile = "home-" + home.user;
-      profiles.set_current(profile, profiles.add(profile, home.to->generation, true));
+      // A dropped home keeps its profile: a rollback (or gc) finds it there.
+      if (!home.dropped()) profiles.set_current(profile, profiles.add(profile, home.to->generation, true));
       // onChange runs only on the live system (or when a test asks for it).
       const char* test_run = test_seam("SYSCONF_TEST_RUN_ON_CHANGE");
       bool run_on_change = root_.is_live() || (test_run && *test_run == '1');
       HomeUnits units;
       static const std::vector<ManifestFile> kNone;
       units.old_units = generation_units(root_, home.from ? home.from->files : kNone, kUserUnitDir, nullptr);
-      units.new_units = generation_units(root_, home.to->files, kUserUnitDir, nullptr);
+      units.new_units = generation_units(root_, home.to ? home.to->files : kNone, kUserUnitDir, nullptr);
       for (const auto& [name, unit] : units.new_units.units) units.all.push_back(name);
       units.address = user_manager_address(root_.is_live(), account->uid);
       if (auto r = plan.home_units_resume.find(home.user); r != plan.home_units_resume.end()) units.resume = r->second;

@@ -115,10 +115,21 @@ UnitSet generation_units(const Root& root, const std::vector<ManifestFile>& file
     throw FsError(fmt::format("the unit file {} ({}) is not in the store", f.path, f.object), ENOENT);
   };
   UnitSet set;
-  for (const ManifestUnit& u : units_among(files, dir)) {
+  std::vector<ManifestUnit> units = units_among(files, dir);
+  std::map<std::string, const ManifestUnit*> by_name;
+  for (const ManifestUnit& u : units) by_name[u.name] = &u;
+  for (const ManifestUnit& u : units) {
+    // An instance with drop-ins only (foo@a.service.d/) is its template's
+    // file and drop-ins with its own on top, as systemd loads it.
+    const ManifestUnit* templ = nullptr;
+    if (!u.file)
+      if (auto t = by_name.find(instance_template(u.name)); t != by_name.end() && t->second->file) templ = t->second;
     std::vector<std::string> dropins;
+    if (templ)
+      for (const ManifestFile* d : templ->dropins) dropins.push_back(read(*d));
     for (const ManifestFile* d : u.dropins) dropins.push_back(read(*d));
-    set.units[u.name] = parse_unit(u.file ? read(*u.file) : "", dropins);
+    const ManifestFile* file = templ ? templ->file : u.file;
+    set.units[u.name] = parse_unit(file ? read(*file) : "", dropins);
     for (const std::string& target : u.wanted_by) set.wanted_by_target[target].insert(u.name);
   }
   return set;

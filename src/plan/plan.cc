@@ -119,7 +119,7 @@ bool Plan::changes_anything() const {
   };
   if (busy(etc) || !install.empty() || !remove.empty() || !units.plan.empty()) return true;
   for (const HomePlan& h : homes)
-    if (busy(h.steps)) return true;
+    if (busy(h.steps) || (h.dropped() && !h.dropped_units.empty())) return true;
   for (const HookStep& h : hooks)
     if (h.run && h.runnable) return true;
   return false;
@@ -321,6 +321,26 @@ class Planner {
     return out;
   }
 
+  // A home the new generation no longer has: every file of the old one is
+  // removed while it is still what sysconf put there, and its units stop.
+  // Nothing when the home itself is gone, with all sysconf had put there.
+  std::optional<HomePlan> dropped_home(const ManifestHome& old) {
+    Fd home_dir;
+    try {
+      home_dir = root_.open_dir_inside(old.home);
+    } catch (const FsError&) {
+      return std::nullopt;
+    }
+    HomePlan hp;
+    hp.user = old.user;
+    hp.home = old.home;
+    hp.from = &old;
+    for (const ManifestUnit& u : units_among(old.files, kUserUnitDir)) hp.dropped_units.push_back(u.name);
+    static const std::vector<ManifestFile> kNone;
+    hp.steps = files(home_dir.get(), &old.files, kNone, true, old.user, fmt::format("~{}/", old.user));
+    return hp;
+  }
+
   Plan run(const Manifest* from, const Manifest& to) {
     Plan plan;
     plan.from = from;
@@ -348,6 +368,10 @@ class Planner {
       }
       plan.homes.push_back(std::move(hp));
     }
+    if (from)
+      for (const ManifestHome& h : from->homes)
+        if (!to.home(h.user))
+          if (auto dropped = dropped_home(h)) plan.homes.push_back(std::move(*dropped));
     std::set<std::string> old_packages;
     if (from) old_packages.insert(from->packages.begin(), from->packages.end());
     std::set<std::string> new_packages(to.packages.begin(), to.packages.end());
@@ -422,7 +446,14 @@ std::string describe_etc_steps(const Plan& plan) {
 
 std::string describe_home_steps(const HomePlan& home) {
   std::string out;
-  describe_steps(out, home.steps, fmt::format("home of {} ({})", home.user, home.home));
+  if (!home.dropped()) {
+    describe_steps(out, home.steps, fmt::format("home of {} ({})", home.user, home.home));
+    return out;
+  }
+  describe_steps(out, home.steps, fmt::format("home of {} ({}), no longer managed", home.user, home.home));
+  if (!home.dropped_units.empty())
+    out += fmt::format("  user units of {} stopped if running, and removed: {}\n", home.user,
+                       fmt::join(home.dropped_units, ", "));
   return out;
 }
 
@@ -459,7 +490,14 @@ std::string plan_json(const Plan& plan) {
   json j;
   j["etc"] = steps(plan.etc);
   json homes = json::array();
-  for (const HomePlan& h : plan.homes) homes.push_back({{"user", h.user}, {"home", h.home}, {"files", steps(h.steps)}});
+  for (const HomePlan& h : plan.homes) {
+    json home = {{"user", h.user}, {"home", h.home}, {"files", steps(h.steps)}};
+    if (h.dropped()) {
+      home["dropped"] = true;
+      home["units"] = h.dropped_units;
+    }
+    homes.push_back(home);
+  }
   j["homes"] = homes;
   j["packages"] = {{"install", plan.install}, {"remove", plan.remove}};
   json hooks = json::array();

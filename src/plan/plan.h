@@ -47,9 +47,14 @@ struct FileStep {
 struct HomePlan {
   std::string user;
   std::string home;
-  const ManifestHome* to = nullptr;
+  const ManifestHome* to = nullptr;  // null: the new generation dropped this home
   const ManifestHome* from = nullptr;
   std::vector<FileStep> steps;
+  // A dropped home's user units (the old generation's): those running are
+  // stopped, and their files go with the home's other files.
+  std::vector<std::string> dropped_units;
+
+  bool dropped() const { return to == nullptr; }
 };
 
 struct HookStep {

@@ -6,6 +6,12 @@
 
 namespace sc {
 
+std::string instance_template(const std::string& unit) {
+  size_t at = unit.find('@'), dot = unit.rfind('.');
+  if (at == std::string::npos || dot == std::string::npos || dot < at + 2) return "";
+  return unit.substr(0, at + 1) + unit.substr(dot);
+}
+
 namespace {
 
 std::string suffix_of(const std::string& unit) {
@@ -33,14 +39,15 @@ class Planner {
       : old_(old_units), new_(new_units), active_(active) {}
 
   UnitPlan run() {
-    for (const auto& [unit, old_file] : old_.units) {
+    for (const std::string& unit : candidates()) {
       if (!is_active(unit)) continue;  // inactive, failed or unknown: never touched
-      auto now = new_.units.find(unit);
-      if (now == new_.units.end()) {
+      const UnitSections& old_file = *file_of(old_, unit);
+      const UnitSections* now = file_of(new_, unit);
+      if (!now) {
         if (old_file.flag("Unit", "X-StopOnRemoval", true)) add(stop_, unit);
         continue;
       }
-      const UnitSections& new_file = now->second;
+      const UnitSections& new_file = *now;
       if (suffix_of(unit) == "target") {
         // NixOS starts every active target again at each switch (and hides
         // them from its output); sysconf, sharing /etc/systemd/system with
@@ -69,6 +76,26 @@ class Planner {
   }
 
   static void add(std::set<std::string>& list, const std::string& unit) { list.insert(unit); }
+
+  // The units the old generation describes: its own, and each running
+  // instance (foo@a.service) of one of its templates (foo@.service) that
+  // has no file of its own, judged by its template's file as
+  // switch-to-configuration-ng does.
+  std::vector<std::string> candidates() const {
+    std::vector<std::string> units;
+    for (const auto& [unit, file] : old_.units) units.push_back(unit);
+    for (const auto& [unit, state] : active_)
+      if (!old_.units.count(unit) && old_.units.count(instance_template(unit))) units.push_back(unit);
+    return units;
+  }
+
+  // `unit`'s file in `set`: its own, else its template's; null if neither.
+  static const UnitSections* file_of(const UnitSet& set, const std::string& unit) {
+    auto own = set.units.find(unit);
+    if (own != set.units.end()) return &own->second;
+    auto from_template = set.units.find(instance_template(unit));
+    return from_template == set.units.end() ? nullptr : &from_template->second;
+  }
 
   // An active target is started again, which brings up what it newly wants.
   void restart_target(const std::string& unit, const UnitSections& new_file) {

@@ -36,8 +36,14 @@ struct UnitPlan {
   }
 };
 
+// The template of an instance: "foo@bar.service" → "foo@.service"; "" for a
+// unit that is not an instance (a template itself included).
+std::string instance_template(const std::string& unit);
+
 // `active`: every unit the manager reports active or activating (with its
-// ActiveState); other units are never touched, as in NixOS.
+// ActiveState); other units are never touched, as in NixOS. A running
+// instance (foo@a.service) that has no file of its own follows its
+// template's (foo@.service) change or removal, under its own name.
 UnitPlan plan_units(const UnitSet& old_units, const UnitSet& new_units, const std::map<std::string, std::string>& active);
 
 // --dry-run's "would stop the following units: a, b" lines. A real run says

@@ -104,11 +104,11 @@ def bed_rootfs():
 # of live-a (restarts when changed) and live-b (reloads when changed);
 # live-c never changes. `hook`: add a hook that fails until /run/bed-hook-ok
 # exists. `packages`: extra packages.
-def bed_module(a=1, b=1, hook=False, packages=(), proxy=False):
+def bed_module(a=1, b=1, hook=False, packages=(), proxy=False, tmpl=1, home=True):
     text = f"""
     # The real-machine bed's additions to example-server (tests/integration/test_machine.py).
     [config]
-    home-manager.users.admin.modules = ["./admin.toml"]
+    {'home-manager.users.admin.modules = ["./admin.toml"]' if home else ''}
     i18n.supportedLocales = ["en_GB.UTF-8/UTF-8"]
     environment.systemPackages = {json.dumps(list(packages))}
 
@@ -130,6 +130,12 @@ def bed_module(a=1, b=1, hook=False, packages=(), proxy=False):
     wantedBy = ["multi-user.target"]
     serviceConfig = {{ ExecStart = "/bin/sleep infinity" }}
 
+    # A template: its running instances follow it (issue 13, item 10).
+    [config.systemd.services."bed-tmpl@"]
+    description = "A template, instance %i"
+    environment = {{ VERSION = "{tmpl}" }}
+    serviceConfig = {{ ExecStart = "/bin/sleep infinity" }}
+
     # Wants a unit that exists only under an alias of a package's unit.
     [config.systemd.units."bed.target"]
     wantedBy = ["multi-user.target"]
@@ -149,7 +155,7 @@ def bed_module(a=1, b=1, hook=False, packages=(), proxy=False):
     return textwrap.dedent(text)
 
 
-def admin_module(marker=1):
+def admin_module(marker=1, tmpl=1):
     return textwrap.dedent(f"""
     # The bed's additions to the admin's home: a file whose change runs
     # onChange (which records its environment), and a user unit.
@@ -159,6 +165,11 @@ def admin_module(marker=1):
     [config.systemd.user.services.bed-user]
     description = "A lingering user's own service"
     wantedBy = ["default.target"]
+    serviceConfig = {{ ExecStart = "/bin/sleep infinity" }}
+
+    [config.systemd.user.services."bed-utmpl@"]
+    description = "A user's template, instance %i"
+    environment = {{ VERSION = "{tmpl}" }}
     serviceConfig = {{ ExecStart = "/bin/sleep infinity" }}
     """)
 
@@ -245,7 +256,7 @@ class TestExampleServer(MachineTest):
 
     def set_bed(self, **kwargs):
         self.machine.write("/etc/sysconf/bed/default.toml", bed_module(**kwargs))
-        self.machine.write("/etc/sysconf/bed/admin.toml", admin_module(kwargs.get("a", 1)))
+        self.machine.write("/etc/sysconf/bed/admin.toml", admin_module(kwargs.get("a", 1), kwargs.get("tmpl", 1)))
 
     def reloads(self):
         path = "/run/live-b.reloads"
@@ -465,6 +476,65 @@ class TestExampleServer(MachineTest):
         self.assertEqual(self.reloads(), reloads)
         self.assertEqual(self.current_number(), number)
 
+    # The state test_16 and test_17 left: version 19, with the hook.
+    SETTLED = {"a": 19, "b": 19, "hook": True}
+
+    def test_18_template_instances_restart(self):
+        # Issue 13, item 10: a changed template restarts its running
+        # instances, in the system's manager and in a lingering user's.
+        self.set_bed(**self.SETTLED, tmpl=1)
+        self.sysconf("switch")
+        self.systemctl("start", "bed-tmpl@x.service", "bed-tmpl@y.service")
+        self.systemctl("start", "bed-utmpl@x.service", user="admin")
+        self.assertActive("bed-utmpl@x.service", user="admin")
+        before = {u: self.main_pid(u) for u in ("bed-tmpl@x.service", "bed-tmpl@y.service", "live-a.service")}
+        user_pid = self.prop("bed-utmpl@x.service", "MainPID", user="admin")
+        self.set_bed(**self.SETTLED, tmpl=2)
+        r = self.sysconf("switch")
+        out = r.stdout + r.stderr
+        self.assertIn("bed-tmpl@x.service, bed-tmpl@y.service", out)
+        for unit in ("bed-tmpl@x.service", "bed-tmpl@y.service"):
+            self.assertActive(unit)
+            self.assertNotEqual(self.main_pid(unit), before[unit], f"{unit} was restarted\n{out}")
+            self.assertIn("VERSION=2", self.prop(unit, "Environment"))
+        self.assertEqual(self.main_pid("live-a.service"), before["live-a.service"])
+        self.assertActive("bed-utmpl@x.service", user="admin")
+        self.assertNotEqual(self.prop("bed-utmpl@x.service", "MainPID", user="admin"), user_pid, out)
+        self.assertIn("VERSION=2", self.prop("bed-utmpl@x.service", "Environment", user="admin"))
+        self.assertIn("bed-utmpl@x.service", out)
+
+    def test_19_dropped_home_stops_its_units_and_rollback_brings_them_back(self):
+        # Issue 13, item 9: the admin's home is no longer declared (neither by
+        # the host nor by the bed): its links go, its running user units
+        # (the template's instance too) stop, and the plan says so.
+        host = "/etc/sysconf/hosts/example-server/default.toml"
+        declared = self.machine.read(host)
+        self.assertIn("home-manager.users.admin.modules", declared)
+        self.machine.write(host, "".join(l for l in declared.splitlines(True) if "home-manager.users.admin" not in l))
+        self.set_bed(**self.SETTLED, tmpl=2, home=False)
+        self.assertActive("bed-user.service", user="admin")
+        dry = self.sysconf("switch", "--dry-run").stdout
+        self.assertIn("home of admin (/home/admin), no longer managed", dry)
+        self.assertIn("user units of admin stopped if running, and removed: bed-user.service, bed-utmpl@.service", dry)
+        self.assertTrue(self.machine.exists("/home/admin/.bed-marker"), "--dry-run changes nothing")
+        r = self.sysconf("switch")
+        out = r.stdout + r.stderr
+        self.assertIn("stopping the following user units of admin: bed-user.service, bed-utmpl@x.service", out)
+        for unit in ("bed-user.service", "bed-utmpl@x.service"):
+            state = self.systemctl("is-active", unit, user="admin").stdout.strip()
+            self.assertEqual(state, "inactive", f"{unit}\n{out}")
+        for rel in (".bed-marker", ".bash_aliases", ".config/git/config", ".config/systemd/user/bed-user.service"):
+            self.assertEqual(self.machine.run(["test", "-L", "/home/admin/" + rel], check=False).returncode, 1, rel)
+        self.assertEqual(self.prop("bed-user.service", "LoadState", user="admin"), "not-found",
+                         "the user's manager was reloaded and forgot the unit")
+        # Rollback to the generation that had the home brings it all back.
+        self.sysconf("rollback")
+        self.assertActive("bed-user.service", user="admin")
+        self.assertTrue(self.machine.exists("/home/admin/.bed-marker"))
+        self.machine.write(host, declared)
+        self.set_bed(**self.SETTLED, tmpl=2)
+        self.sysconf("switch")
+        self.assertActive("bed-user.service", user="admin")
 
 class TestVivobookDebian12(MachineTest):
     """The repository's Vivobook, with the packages Debian 12 has."""

@@ -89,6 +89,21 @@ def daemon(name, version, log, wanted_by=("default.target",), options=(), scope=
     return "\n".join(lines)
 
 
+def template(version, log, options=(), scope="systemd"):
+    """tmpl@.service, a template service: each instance logs as "tmpl@I"
+    (start, stop and reload, as daemon() does). Nothing wants an instance:
+    the test starts the instances it needs."""
+    p = f'{scope}.services."tmpl@"'
+    lines = [f'{p}.description = "tmpl %i {version}"']
+    for key, value in (("ExecStart", f"/bin/sh -c ': {version}; exec sleep infinity'"),
+                       ("ExecStartPost", f"/bin/sh -c 'echo start tmpl@%i {version} $$MAINPID >> {log}'"),
+                       ("ExecStop", f"/bin/sh -c 'echo stop tmpl@%i {version} >> {log}'"),
+                       ("ExecReload", f"/bin/sh -c 'echo reload tmpl@%i {version} >> {log}'")):
+        lines.append(f"{p}.serviceConfig.{key} = {json.dumps(value)}")
+    lines += [f"{p}.{o}" for o in options]
+    return "\n".join(lines)
+
+
 def timer(version, log):
     """tick.timer fires once each time it is (re)started (OnActiveSec),
     running the oneshot tick.service, which logs one line. Version N fires
@@ -799,6 +814,77 @@ class TestActivation(UnitsTestCase):
 
 
 # ==========================================================================
+# Template units: a running instance follows its template (issue 13, item 10)
+
+
+class TestTemplates(UnitsTestCase):
+    """An instance (tmpl@a.service) that has no file of its own is judged by
+    its template's file, as switch-to-configuration-ng does: a changed
+    template restarts (or reloads) its running instances, a removed one stops
+    them, an instance that is not running is left alone; the plan names each
+    instance."""
+
+    def start_instances(self, *instances):
+        self.manager.systemctl("start", *[f"tmpl@{i}.service" for i in instances])
+        self.wait_events(lambda ev: all(any(e.startswith(f"start tmpl@{i} ") for e in ev) for i in instances),
+                         "the instances")
+        return self.events()
+
+    def test_changed_template_restarts_its_running_instances(self):
+        self.use(template("v1", self.log), daemon("keep", "v1", self.log))
+        self.switch()
+        before = self.start_instances("a", "b")
+        self.use(template("v2", self.log), daemon("keep", "v1", self.log))
+        dry = self.switch("--dry-run")
+        self.assertIn("would stop the following units: tmpl@a.service, tmpl@b.service", dry.stdout, h.describe(dry))
+        self.assertIn("would start the following units: tmpl@a.service, tmpl@b.service", dry.stdout, h.describe(dry))
+        self.assertEqual(self.events(), before, "--dry-run touches nothing")
+        r = self.switch()
+        new = self.new_events(before)
+        self.assertEqual(sorted(new[:2]), ["stop tmpl@a v1", "stop tmpl@b v1"], new)
+        self.assertEqual(sorted(new[2:]), ["start tmpl@a v2", "start tmpl@b v2"], new)
+        self.assertActive("tmpl@a.service", "tmpl@b.service", "keep.service")
+        self.assertInactive("tmpl@c.service")
+        self.assertIn("stopping the following units: tmpl@a.service, tmpl@b.service", r.stdout, h.describe(r))
+        self.assertNotNamed(r, "keep.service", "stop|start|restart|reload")
+        self.assertNotNamed(r, "tmpl@c.service", "stop|start|restart|reload")
+
+    def test_instance_with_a_drop_in_follows_its_template(self):
+        """An instance with only a drop-in of its own (asDropin) is its
+        template's file with that drop-in on top, as systemd loads it: the
+        template's change restarts it too."""
+        dropin = ('systemd.services."tmpl@a".overrideStrategy = "asDropin"',
+                  'systemd.services."tmpl@a".environment.GREETING = "hello"')
+        self.use(template("v1", self.log), *dropin)
+        self.switch()
+        self.assertTrue(os.path.lexists(os.path.join(self.root, "etc/systemd/system/tmpl@a.service.d")))
+        before = self.start_instances("a")
+        self.use(template("v2", self.log), *dropin)
+        self.switch()
+        self.assertEqual(self.new_events(before), ["stop tmpl@a v1", "start tmpl@a v2"])
+
+    def test_reloadIfChanged_template_reloads_its_instances(self):
+        self.use(template("v1", self.log, options=["reloadIfChanged = true"]))
+        self.switch()
+        before = self.start_instances("a")
+        self.use(template("v2", self.log, options=["reloadIfChanged = true"]))
+        r = self.switch()
+        self.assertEqual(self.new_events(before), ["reload tmpl@a v2"])
+        self.assertNamed(r, "tmpl@a.service", "reload")
+
+    def test_removed_template_stops_its_instances(self):
+        self.use(template("v1", self.log), daemon("keep", "v1", self.log))
+        self.switch()
+        before = self.start_instances("a", "b")
+        self.use(daemon("keep", "v1", self.log))
+        r = self.switch()
+        self.assertEqual(sorted(self.new_events(before)), ["stop tmpl@a v1", "stop tmpl@b v1"])
+        self.assertInactive("tmpl@a.service", "tmpl@b.service")
+        self.assertActive("keep.service")
+        self.assertNamed(r, "tmpl@a.service", "stop")
+
+
+# ==========================================================================
 # User units: a home's systemd.user.*, in that user's own manager
 
 
@@ -1034,6 +1120,28 @@ class TestUserUnits(UserUnitsTestCase):
         self.assertActive("foo.service", "keep.service")
         self.assertFalse(os.path.exists(os.path.join(self.root, h.STATE, "journal.json")))
 
+    def test_template_instances_follow_their_user_template(self):
+        """Issue 13, item 10, in a user's manager: a changed template
+        restarts its running instances (stopIfChanged = false: the new
+        ExecStop), a removed one stops them."""
+        self.use(template("v1", self.log, options=["stopIfChanged = false"], scope="systemd.user"))
+        self.switch()
+        self.manager.systemctl("start", "tmpl@a.service", "tmpl@b.service")
+        before = self.wait_events(lambda ev: len(ev) == 2, "the instances")
+        self.use(template("v2", self.log, options=["stopIfChanged = false"], scope="systemd.user"))
+        r = self.switch()
+        self.assertEqual(sorted(self.new_events(before)),
+                         ["start tmpl@a v2", "start tmpl@b v2", "stop tmpl@a v2", "stop tmpl@b v2"])
+        self.assertIn("restarting the following user units of craig: tmpl@a.service, tmpl@b.service",
+                      r.stdout, h.describe(r))
+        self.assertActive("tmpl@a.service", "tmpl@b.service")
+        before = self.events()
+        self.use()
+        r = self.switch()
+        self.assertEqual(sorted(self.new_events(before)), ["stop tmpl@a v2", "stop tmpl@b v2"])
+        self.assertInactive("tmpl@a.service", "tmpl@b.service")
+        self.assertNamed(r, "tmpl@a.service", "stop")
+
     def test_failed_user_service_fails_the_switch(self):
         """A user unit that fails to start is reported and makes switch exit 3,
         as a system unit does; the rest of the home goes on."""
@@ -1063,6 +1171,147 @@ class TestUserUnits(UserUnitsTestCase):
         time.sleep(0.2)
         self.assertEqual(self.events(), [])
         self.assertInactive("foo.service")
+
+
+class TestDroppedHome(UserUnitsTestCase):
+    """Issue 13, item 9: deleting home-manager.users.NAME (or the user) removes
+    what sysconf put in the home while it is still what sysconf put there,
+    puts back the files it had moved aside, stops the home's running user
+    units (template instances included) and removes their files, says all of
+    it in the plan under the user's name, and a rollback brings it back."""
+
+    HOME_FILES = ('home.file."a.txt".text = "a v1\\n"',
+                  'home.file."b.txt".text = "b v1\\n"',
+                  'home.file."c.txt".text = "c v1\\n"')
+
+    def setUp(self):
+        super().setUp()
+        self.create_user()
+        self.start_user_manager()
+
+    def path(self, rel):
+        return os.path.join(self.home, rel)
+
+    def user_file(self, rel, text):
+        with open(self.path(rel), "w") as f:
+            f.write(text)
+        os.chown(self.path(rel), self.uid, self.gid)
+
+    def drop_home(self, user_too=False):
+        lines = [] if user_too else [f'users.users.{USER} = {{ isNormalUser = true, description = "Craig" }}']
+        h.set_host_module(self.tree, HOST, config(*lines))
+
+    def with_home(self):
+        """Generation 2: three files (c.txt was there before sysconf: moved
+        aside), a user service, a template with a running instance."""
+        self.user_file("c.txt", "mine\n")
+        self.use(user_daemon("foo", "v1", self.log),
+                 template("v1", self.log, scope="systemd.user"), *self.HOME_FILES)
+        r = self.switch()
+        self.assertIn(f"~{USER}/c.txt: not managed by sysconf; moved to c.txt.sysconf-backup", r.stdout, h.describe(r))
+        self.manager.systemctl("start", "tmpl@a.service")
+        self.wait_events(lambda ev: any(e.startswith("start tmpl@a ") for e in ev), "tmpl@a")
+        self.assertActive("foo.service", "tmpl@a.service")
+        for rel in ("a.txt", "b.txt", "c.txt"):
+            self.assertTrue(os.readlink(self.path(rel)).endswith("/home-craig/files/" + rel), rel)
+        return self.events()
+
+    def test_dropped_home_is_removed_and_rollback_brings_it_back(self):
+        before = self.with_home()
+        # b.txt replaced by hand: not sysconf's any more.
+        os.unlink(self.path("b.txt"))
+        self.user_file("b.txt", "edited\n")
+        self.drop_home()
+        home_before = h.snapshot(self.home)
+        dry = self.switch("--dry-run")
+        out = dry.stdout
+        self.assertIn(f"home of {USER} ({'/home/' + USER}), no longer managed: 0 created, 0 updated, ", out, h.describe(dry))
+        for line in ("  - a.txt", "  - c.txt", "  - .config/systemd/user/foo.service",
+                     "  - .config/systemd/user/default.target.wants/foo.service",
+                     "  - .config/systemd/user/tmpl@.service",
+                     "  ? b.txt: no longer managed, but changed by hand since sysconf wrote it; left alone",
+                     f"  user units of {USER} stopped if running, and removed: foo.service, tmpl@.service"):
+            self.assertIn(line + "\n", out, h.describe(dry))
+        self.assertEqual(h.snapshot(self.home), home_before, "--dry-run changes nothing")
+        self.assertEqual(self.events(), before)
+
+        r = self.switch()
+        self.assertEqual(sorted(self.new_events(before)), ["stop foo v1", "stop tmpl@a v1"])
+        self.assertInactive("foo.service", "tmpl@a.service")
+        self.assertIn(f"home of {USER} ({'/home/' + USER}), no longer managed", r.stdout, h.describe(r))
+        self.assertNamed(r, f"user units of {USER}", "stopping", "foo.service", "tmpl@a.service")
+        self.assertFalse(os.path.lexists(self.path("a.txt")))
+        self.assertFalse(self.link("foo.service"))
+        self.assertFalse(self.link("tmpl@.service"))
+        self.assertFalse(self.link("default.target.wants/foo.service"))
+        with open(self.path("b.txt")) as f:
+            self.assertEqual(f.read(), "edited\n", "the file replaced by hand stays")
+        self.assertFalse(os.path.islink(self.path("c.txt")))
+        with open(self.path("c.txt")) as f:
+            self.assertEqual(f.read(), "mine\n", "the file sysconf had moved aside is back")
+        self.assertFalse(os.path.lexists(self.path("c.txt.sysconf-backup")))
+        self.assertIn(f"~{USER}/c.txt: put back from c.txt.sysconf-backup", r.stdout)
+        with open(os.path.join(self.root, h.STATE, "backups.json")) as f:
+            self.assertNotIn(f"~{USER}/c.txt", json.load(f))
+        # Nothing is left that points into the profile.
+        for dirpath, dirs, names in os.walk(self.home):
+            for n in dirs + names:
+                p = os.path.join(dirpath, n)
+                if os.path.islink(p):
+                    self.assertNotIn("home-craig", os.readlink(p), p)
+        # The next switch has nothing left to do for the home.
+        again = self.switch()
+        self.assertNotIn(f"home of {USER}", again.stdout, h.describe(again))
+
+        before = self.events()
+        r = self.sc("rollback", "--to", "2", expect=0)
+        self.assertEqual(self.new_events(before), ["start foo v1"])
+        self.assertActive("foo.service")
+        for rel in ("a.txt", "b.txt", "c.txt"):
+            self.assertTrue(os.readlink(self.path(rel)).endswith("/home-craig/files/" + rel), rel)
+        with open(self.path("c.txt.sysconf-backup")) as f:
+            self.assertEqual(f.read(), "mine\n")
+        with open(self.path("b.txt.sysconf-backup")) as f:
+            self.assertEqual(f.read(), "edited\n")
+        self.assertTrue(self.link("tmpl@.service"))
+
+    def test_dropped_user_takes_the_home_with_it(self):
+        """Deleting the user as well: the account stays in /etc/passwd (as
+        systemd-sysusers leaves it), so the home is cleaned as the user."""
+        before = self.with_home()
+        self.drop_home(user_too=True)
+        r = self.switch()
+        self.assertEqual(sorted(self.new_events(before)), ["stop foo v1", "stop tmpl@a v1"])
+        for rel in ("a.txt", "b.txt"):
+            self.assertFalse(os.path.lexists(self.path(rel)), rel)
+        self.assertFalse(self.link("foo.service"))
+        with open(self.path("c.txt")) as f:
+            self.assertEqual(f.read(), "mine\n")
+        self.assertIn(f"home of {USER}", r.stdout)
+
+    def test_dropped_home_that_is_gone_is_nothing_to_do(self):
+        """A home deleted by hand took what sysconf put there with it: the
+        switch that drops it succeeds and has nothing to say about it."""
+        self.use(*self.HOME_FILES)
+        self.switch()
+        shutil.rmtree(self.home)
+        self.drop_home()
+        r = self.switch()
+        self.assertNotIn(f"home of {USER}", r.stdout, h.describe(r))
+        self.assertFalse(os.path.exists(self.home))
+
+    def test_dropped_home_json_plan(self):
+        self.with_home()
+        self.drop_home()
+        r = self.switch("--dry-run", "--json")
+        plan = json.loads(r.stdout)["plan"]
+        home = [x for x in plan["homes"] if x["user"] == USER]
+        self.assertEqual(len(home), 1, r.stdout)
+        self.assertTrue(home[0]["dropped"])
+        self.assertEqual(home[0]["units"], ["foo.service", "tmpl@.service"])
+        actions = {f["path"]: f["action"] for f in home[0]["files"]}
+        self.assertEqual(actions["a.txt"], "remove")
+        self.assertTrue(plan["changes"])
 
 
 class TestUserManagerReach(UserUnitsTestCase):

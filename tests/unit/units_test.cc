@@ -206,3 +206,28 @@ TEST_CASE("manifest units: a package's unit is known by sysconf's drop-ins alone
   CHECK(p.stop == Units{"bluetooth.service"});
   CHECK(p.start == Units{"bluetooth.service"});
 }
+
+TEST_CASE("unit plan: a running instance follows its template's change and removal (issue 13, item 10)") {
+  CHECK(instance_template("foo@a.service") == "foo@.service");
+  CHECK(instance_template("foo@.service") == "");
+  CHECK(instance_template("foo.service") == "");
+  Gen old_gen, new_gen, reload_gen, none;
+  old_gen.unit("foo@.service", kService);
+  new_gen.unit("foo@.service", with(kService, "/bin/demo", "/bin/demo2"));
+  reload_gen.unit("foo@.service",
+                  with(with(kService, "/bin/demo", "/bin/demo2"), "[Service]\n", "[Service]\nX-ReloadIfChanged=true\n"));
+  Active active{{"foo@a.service", "active"}, {"foo@b.service", "active"}, {"foo@c.service", "inactive"}};
+  UnitPlan p = plan_units(old_gen.set, new_gen.set, active);
+  CHECK(p.stop == Units{"foo@a.service", "foo@b.service"});
+  CHECK(p.start == Units{"foo@a.service", "foo@b.service"});
+  CHECK(plan_units(old_gen.set, reload_gen.set, active).reload == Units{"foo@a.service", "foo@b.service"});
+  CHECK(plan_units(old_gen.set, old_gen.set, active).empty());
+  UnitPlan removed = plan_units(old_gen.set, none.set, active);
+  CHECK(removed.stop == Units{"foo@a.service", "foo@b.service"});
+  CHECK(removed.start.empty());
+  // An instance with a file of its own is judged by that file.
+  Gen own_old = old_gen, own_new = new_gen;
+  own_old.unit("foo@a.service", kService);
+  own_new.unit("foo@a.service", kService);
+  CHECK(plan_units(own_old.set, own_new.set, active).stop == Units{"foo@b.service"});
+}
