@@ -87,7 +87,18 @@ class ConditionParser {
     return lhs;
   }
 
+  // Each `!` and `(` nests one level deeper: bounded, so that no input can
+  // exhaust the stack (a person writes a handful).
+  static constexpr int kMaxDepth = 100;
+
   const Expr* parse_unary() {
+    if ((lexer_.peek().kind == TokenKind::Not || lexer_.peek().kind == TokenKind::LParen) && depth_ >= kMaxDepth)
+      return fail("the condition nests `!` and `(` too deeply (more than 100 levels)", lexer_.peek().offset);
+    struct Deeper {
+      int& depth;
+      explicit Deeper(int& d) : depth(++d) {}
+      ~Deeper() { --depth; }
+    } deeper(depth_);
     if (lexer_.peek().kind == TokenKind::Not) {
       uint32_t at = lexer_.next().offset;
       const Expr* operand = parse_unary();
@@ -110,6 +121,7 @@ class ConditionParser {
   ExprLexer lexer_;
   Arena& arena_;
   ParseFailure& failure_;
+  int depth_ = 0;
 };
 
 }  // namespace

@@ -74,6 +74,16 @@ TEST_CASE("condition syntax errors point at the offending token") {
   CHECK(parse("a.") == "error@2: expected a name after `.`");
 }
 
+TEST_CASE("condition nesting is bounded, so no input exhausts the stack") {
+  std::string deep(100, '(');
+  CHECK(parse(deep + "a" + std::string(100, ')')) == "a");
+  CHECK(parse(std::string(100, '!') + "a").rfind("!!", 0) == 0);
+  CHECK(parse(std::string(101, '(') + "a" + std::string(101, ')')) ==
+        "error@100: the condition nests `!` and `(` too deeply (more than 100 levels)");
+  CHECK(parse(std::string(50, '!') + std::string(60, '(') + "a").rfind("error@100: the condition nests", 0) == 0);
+  CHECK(parse(std::string(100000, '(')).rfind("error@100: ", 0) == 0);
+}
+
 TEST_CASE("option paths from the command line") {
   std::vector<std::string> p;
   ParseFailure f;
