@@ -146,7 +146,7 @@ def render(rows, existing, runs, nix_runs):
     out.append("")
     out.append("Wall times were taken on a shared 2-core machine, while other engineers were compiling: "
                "CPU time (user + system of the process) is given beside them. sysconf: one warm-up, then "
-               "%d runs; Nix: the comparison run as warm-up, then %d runs (fewer, as one takes ~20 s at "
+               "%d runs; Nix: the comparison run as warm-up, then %d runs (fewer, as one takes about a minute at "
                "N = 10,000). Median (min-max) seconds; RSS is the peak of the runs." % (runs, min(runs, nix_runs)))
     out.append("")
     out.append("| N | blocks | instances | generated services | tree MB | `eval --json` wall s | CPU s | RSS MiB "
