@@ -27,6 +27,9 @@ Prints a table beside the Nix baseline and writes it to --out.
 --quick: sizes 10 and 100, 2 runs, no file written; with --sysconf and
 --floor it uses those binaries instead of a release build (the test suite
 runs it so, to keep the harness and its correctness checks working).
+--for [--nix-runs R]: the `[[for]]` workload against real Nix instead
+(bench/for_bench.py), and the existing workload's eval / floor at the largest
+N in the same run; its section of --out is replaced, the rest kept.
 """
 
 import argparse
@@ -50,11 +53,13 @@ NIX = {10: (0.05, 31), 100: (0.10, 67), 500: (0.44, 229), 1000: (0.86, 431),
        20000: (35.06, 5315)}
 
 
-def run_timed(argv, stdout=subprocess.DEVNULL, cwd=None):
-    """Runs argv; returns (wall seconds, peak RSS MiB, exit code, stdout)."""
+def run_timed(argv, stdout=subprocess.DEVNULL, cwd=None, env=None):
+    """Runs argv; returns (wall seconds, peak RSS MiB, stdout, CPU seconds:
+    the child's user + system time, which other work on a shared machine
+    inflates less than the wall time)."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE if stdout is None else stdout,
-                            stderr=subprocess.PIPE, cwd=cwd)
+                            stderr=subprocess.PIPE, cwd=cwd, env=env)
     out = proc.stdout.read() if stdout is None else b""
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
@@ -63,21 +68,23 @@ def run_timed(argv, stdout=subprocess.DEVNULL, cwd=None):
     if code != 0:
         sys.stderr.write(err.decode(errors="replace"))
         raise SystemExit("command failed (%d): %s" % (code, " ".join(argv)))
-    return wall, usage.ru_maxrss / 1024.0, out
+    return wall, usage.ru_maxrss / 1024.0, out, usage.ru_utime + usage.ru_stime
 
 
-def measure(argv, runs, before=None):
-    """One warm-up, then `runs` timed runs; `before` runs untimed before each."""
+def measure(argv, runs, before=None, env=None, warmup=1):
+    """`warmup` untimed runs, then `runs` timed runs; `before` runs untimed
+    before each."""
     samples = []
-    for i in range(runs + 1):
+    for i in range(runs + warmup):
         if before:
             before()
-        wall, rss, _ = run_timed(argv)
-        if i > 0:
-            samples.append((wall, rss))
-    walls = [w for w, _ in samples]
+        wall, rss, _, cpu = run_timed(argv, env=env)
+        if i >= warmup:
+            samples.append((wall, rss, cpu))
+    walls = [w for w, _, _ in samples]
     return {"median": statistics.median(walls), "min": min(walls), "max": max(walls),
-            "rss": max(r for _, r in samples)}
+            "rss": max(r for _, r, _ in samples), "cpu": statistics.median(c for _, _, c in samples),
+            "runs": runs}
 
 
 def measure_on_fresh_ext4(argv_with_root, scratch, runs):
@@ -115,7 +122,7 @@ def timed_in_mount(image, mount, argv):
     subprocess.run(["mount", "-o", "loop", image, mount], check=True)
     try:
         subprocess.run(["sync"], check=True)
-        wall, rss, _ = run_timed(argv)
+        wall, rss, _, _ = run_timed(argv)
     finally:
         subprocess.run(["umount", mount], check=True)
     print(json.dumps([wall, rss]))
@@ -142,6 +149,19 @@ def generate(n, scratch):
     return base, tree
 
 
+def check_against_reference(n, base, common):
+    """Correctness first: a fast wrong answer is worth nothing."""
+    out_json = os.path.join(base, "out.json")
+    with open(out_json, "wb") as f:
+        run_timed(common + ["eval", "--json"], stdout=f)
+    check = subprocess.run([sys.executable, os.path.join(SHARED, "reference_eval.py"),
+                            os.path.join(base, "nix", "workload.json"), "--order", "forward",
+                            "--check", out_json], capture_output=True, text=True)
+    print("N=%d: %s" % (n, check.stdout.strip()), flush=True)
+    if check.returncode != 0:
+        raise SystemExit("sysconf's result is wrong at N=%d" % n)
+
+
 def tree_megabytes(tree):
     total = 0
     for d, _, files in os.walk(tree):
@@ -151,7 +171,7 @@ def tree_megabytes(tree):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", default="10,100,1000,5000,10000,20000")
+    ap.add_argument("--sizes", help="default 10,100,1000,5000,10000,20000; with --for 10,100,1000,10000")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--scratch", default="/tmp/sysconf-bench")
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
@@ -159,13 +179,19 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--sysconf", help="use this binary instead of building build-bench")
     ap.add_argument("--floor", help="with --sysconf: the toml_floor binary")
+    ap.add_argument("--for", dest="for_workload", action="store_true",
+                    help="the [[for]] workload against Nix instead (bench/for_bench.py)")
+    ap.add_argument("--nix-runs", type=int, default=3, help="with --for: timed Nix runs per N")
+    ap.add_argument("--nixlib", default=os.path.join(os.path.dirname(REPO), "shared", "oracle",
+                                                     "nixpkgs-lib-de42d442.tgz"))
     ap.add_argument("--timed-in-mount", nargs=2, metavar=("IMAGE", "MOUNT"), help=argparse.SUPPRESS)
     ap.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.timed_in_mount:
         timed_in_mount(*args.timed_in_mount, [a for a in args.rest if a != "--"])
         return
-    sizes = [10, 100] if args.quick else [int(x) for x in args.sizes.split(",")]
+    default_sizes = "10,100,1000,10000" if args.for_workload else "10,100,1000,5000,10000,20000"
+    sizes = [10, 100] if args.quick else [int(x) for x in (args.sizes or default_sizes).split(",")]
     runs = 2 if args.quick else args.runs
     os.makedirs(args.scratch, exist_ok=True)
     if args.sysconf:
@@ -174,21 +200,16 @@ def main():
         build_release(args.build_dir)
         sysconf = os.path.join(args.build_dir, "sysconf")
         floor = os.path.join(args.build_dir, "toml_floor")
+    if args.for_workload:
+        import for_bench
+        for_bench.main(args, sizes, runs, sysconf, floor)
+        return
 
     rows = []
     for n in sizes:
         base, tree = generate(n, args.scratch)
         common = [sysconf, "--config", tree, "--host", "bench", "--color", "never"]
-        # Correctness first: a fast wrong answer is worth nothing.
-        out_json = os.path.join(base, "out.json")
-        with open(out_json, "wb") as f:
-            run_timed(common + ["eval", "--json"], stdout=f)
-        check = subprocess.run([sys.executable, os.path.join(SHARED, "reference_eval.py"),
-                                os.path.join(base, "nix", "workload.json"), "--order", "forward",
-                                "--check", out_json], capture_output=True, text=True)
-        print("N=%d: %s" % (n, check.stdout.strip()), flush=True)
-        if check.returncode != 0:
-            raise SystemExit("sysconf's result is wrong at N=%d" % n)
+        check_against_reference(n, base, common)
 
         root = os.path.join(base, "root")
         empty = os.path.join(base, "empty-root")
@@ -212,7 +233,7 @@ def main():
         fresh_shm_root()
         if not args.quick:
             row["build_fresh_ext4"] = measure_on_fresh_ext4(common + ["--root", "MOUNT", "build"], base, runs)
-        _, _, out = run_timed(common + ["--root", root, "build", "--json"], stdout=None)
+        _, _, out, _ = run_timed(common + ["--root", root, "build", "--json"], stdout=None)
         row["rebuild_writes"] = json.loads(out)["objectsWritten"]
         row["floor"] = measure([floor, tree], runs)
         rows.append(row)

@@ -419,7 +419,9 @@ const Value* Merger::merge_list(const Type& type, const std::vector<MergeDef>& d
     for (auto it = d.value->begin_items(); it != d.value->end_items(); ++it, ++index) {
       const Value* item = *it;
       Where item_where{Where::Kind::Index, &where, {}, index};
-      if (elem.is_scalar() && item->kind != ValueKind::Wrapped) {
+      // A template item goes through merge(), where a lone "{{ path }}"
+      // passes the value itself, as it does for an option (`[ v.port ]`).
+      if (elem.is_scalar() && item->kind != ValueKind::Wrapped && item->kind != ValueKind::Template) {
         items.push_back(check_scalar(elem, item, d, item_where));
         continue;
       }

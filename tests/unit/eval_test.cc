@@ -418,6 +418,23 @@ text = "{{ port }}"
         R"("text":"8080","vars":{"EDITOR":"nvim"}})");
 }
 
+TEST_CASE("a lone {{ path }} passes a value itself as a list element too") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.port]
+type = "int"
+default = 8080
+[options.ports]
+type = "listOf(int)"
+[options.names]
+type = "listOf(str)"
+[config]
+ports = ["{{ port }}", 22]
+names = ["{{ port }}", "p{{ port }}"]
+)T");
+  CHECK(t.json({"m.toml"}) == R"({"names":["8080","p8080"],"port":8080,"ports":[8080,22]})");
+}
+
 TEST_CASE("a lone {{ path }} is text for a type that takes strings through nullOr or either") {
   TestTree t;
   t.write("m.toml", R"T(
