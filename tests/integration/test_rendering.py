@@ -225,6 +225,45 @@ class TestRendering(unittest.TestCase):
         self.assertEqual(written, ["var/lib/sysconf/lock"])
 
 
+
+class TestStartAt(unittest.TestCase):
+    """systemd.services.NAME.startAt (and systemd.user.services'), as NixOS:
+    a timer of the same name, OnCalendar= for each event, wanted by
+    timers.target, merging with the timer's own settings; written in the
+    library as a [[for]] block."""
+
+    def test_timers_from_start_at(self):
+        scratch = tempfile.mkdtemp(prefix="sysconf-startat-")
+        self.addCleanup(shutil.rmtree, scratch, ignore_errors=True)
+        tree = os.path.join(scratch, "tree")
+        h.make_tree(tree, "t", """
+[config]
+networking.hostName = "t"
+users.users.craig = { isNormalUser = true }
+home-manager.users.craig.modules = ["../../home/default.toml"]
+systemd.services.backup = { script = "echo backup", startAt = "daily" }
+systemd.services.report = { script = "echo report", startAt = ["Mon 02:00", "Fri 03:00"] }
+systemd.timers.report.timerConfig.Persistent = true
+systemd.services.plain = { script = "echo plain" }
+""", """
+[config]
+systemd.user.services.sync = { script = "echo sync", startAt = "hourly" }
+""")
+        root = h.make_root(scratch)
+        r = h.run(tree, root, "t", "switch")
+        self.assertEqual(r.returncode, 0, h.describe(r))
+        self.assertEqual(h.read_in_root(root, "/etc/systemd/system/backup.timer"),
+                         b"[Timer]\nOnCalendar=daily\n\n[Install]\nWantedBy=timers.target\n")
+        self.assertEqual(h.read_in_root(root, "/etc/systemd/system/report.timer"),
+                         b"[Timer]\nOnCalendar=Mon 02:00\nOnCalendar=Fri 03:00\nPersistent=true\n\n"
+                         b"[Install]\nWantedBy=timers.target\n")
+        self.assertFalse(os.path.lexists(os.path.join(root, "etc/systemd/system/plain.timer")))
+        self.assertEqual(sorted(os.listdir(os.path.join(root, "etc/systemd/system/timers.target.wants"))),
+                         ["backup.timer", "report.timer"])
+        self.assertEqual(h.read_in_root(root, "/home/craig/.config/systemd/user/sync.timer"),
+                         b"[Timer]\nOnCalendar=hourly\n\n[Install]\nWantedBy=timers.target\n")
+        self.assertTrue(os.path.lexists(os.path.join(root, "home/craig/.config/systemd/user/timers.target.wants/sync.timer")))
+
 if __name__ == "__main__":
     h.set_binary(os.environ.get("SYSCONF") or sys.argv.pop(1))
     unittest.main(verbosity=2)
