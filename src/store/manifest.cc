@@ -2,7 +2,9 @@
 
 #include <map>
 #include <set>
+#include <stdexcept>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "util/json_out.h"
@@ -105,10 +107,21 @@ void write_file(JsonOut& out, const ManifestFile& f, bool home) {
   out.end_object();
 }
 
+// What the manifest holds that JSON allows but a manifest does not.
+struct ManifestError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A file entry; one that names no content of its kind is refused, since
+// every reader (activation, gc, diff) acts on that content.
 ManifestFile file_from(const json& j) {
   ManifestFile f;
   f.path = j.at("path").get<std::string>();
   f.type = j.at("type").get<std::string>();
+  const char* content = f.type == "file" ? "object" : f.type == "symlink" ? "target" : f.type == "secret" ? "secret" : nullptr;
+  if (!content) throw ManifestError(fmt::format("{}: unknown entry type {}", f.path, json(f.type).dump()));
+  if (!j.contains(content) || !j[content].is_string() || j[content].get<std::string>().empty())
+    throw ManifestError(fmt::format("{}: a {} entry without its {}", f.path, f.type, content));
   f.object = j.value("object", "");
   f.executable = j.value("executable", false);
   f.target = j.value("target", "");
@@ -220,13 +233,13 @@ std::optional<Manifest> Manifest::from_json(const std::string& text, std::string
       u.shell = uj.value("shell", "");
       u.normal = uj.value("isNormalUser", false);
       u.groups = uj.value("groups", std::vector<std::string>{});
-      if (uj.contains("uid") && uj["uid"].is_number()) u.uid = uj["uid"].get<int64_t>();
+      if (uj.contains("uid") && uj["uid"].is_number_integer()) u.uid = uj["uid"].get<int64_t>();
       m.users.push_back(std::move(u));
     }
     for (const json& gj : j.value("groups", json::array())) {
       RenderedGroup g;
       g.name = gj.value("name", "");
-      if (gj.contains("gid") && gj["gid"].is_number()) g.gid = gj["gid"].get<int64_t>();
+      if (gj.contains("gid") && gj["gid"].is_number_integer()) g.gid = gj["gid"].get<int64_t>();
       m.groups.push_back(std::move(g));
     }
     for (const json& hj : j.value("hooks", json::array())) {
@@ -240,6 +253,9 @@ std::optional<Manifest> Manifest::from_json(const std::string& text, std::string
     }
     return m;
   } catch (const json::exception& e) {
+    error = e.what();
+    return std::nullopt;
+  } catch (const ManifestError& e) {
     error = e.what();
     return std::nullopt;
   }

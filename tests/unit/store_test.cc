@@ -80,6 +80,20 @@ TEST_CASE("manifests round-trip through JSON") {
   CHECK_FALSE(Manifest::from_json("{\"format\": \"other\"}", error));
 }
 
+TEST_CASE("a manifest entry of an unknown type, or without its content, is refused (found by fuzz_manifest)") {
+  auto manifest = [](const std::string& file) {
+    return "{\"format\": \"sysconf-generation-1\", \"homes\": [], \"files\": [" + file + "]}";
+  };
+  std::string error;
+  CHECK(Manifest::from_json(manifest(R"({"path": "/etc/a", "type": "file", "object": "abc-a"})"), error));
+  CHECK_FALSE(Manifest::from_json(manifest(R"({"path": "/etc/a", "type": "fnle", "object": "abc-a"})"), error));
+  CHECK(error == "/etc/a: unknown entry type \"fnle\"");
+  CHECK_FALSE(Manifest::from_json(manifest(R"({"path": "/etc/a", "type": "file"})"), error));
+  CHECK(error == "/etc/a: a file entry without its object");
+  CHECK_FALSE(Manifest::from_json(manifest(R"({"path": "/etc/a", "type": "symlink", "target": ""})"), error));
+  CHECK(error == "/etc/a: a symlink entry without its target");
+}
+
 TEST_CASE("JsonOut writes indented JSON that parses back to the same document") {
   JsonOut out;
   out.begin_object();
