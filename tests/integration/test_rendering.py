@@ -264,6 +264,35 @@ systemd.user.services.sync = { script = "echo sync", startAt = "hourly" }
                          b"[Timer]\nOnCalendar=hourly\n\n[Install]\nWantedBy=timers.target\n")
         self.assertTrue(os.path.lexists(os.path.join(root, "home/craig/.config/systemd/user/timers.target.wants/sync.timer")))
 
+
+class TestAuthorizedKeys(unittest.TestCase):
+    """users.users.NAME.openssh.authorizedKeys.keys, as NixOS: one file per
+    user in /etc/ssh/authorized_keys.d, which the sshd drop-in names beside
+    the user's own ~/.ssh/authorized_keys."""
+
+    def test_keys_land_where_sshd_reads_them(self):
+        scratch = tempfile.mkdtemp(prefix="sysconf-keys-")
+        self.addCleanup(shutil.rmtree, scratch, ignore_errors=True)
+        tree = os.path.join(scratch, "tree")
+        h.make_tree(tree, "t", """
+[config]
+networking.hostName = "t"
+services.openssh.enable = true
+users.users.craig = { isNormalUser = true, openssh.authorizedKeys.keys = ["ssh-ed25519 AAAAC3Nza craig@laptop", "ssh-rsa AAAAB3Nza craig@old"] }
+users.users.nokeys = { isNormalUser = true }
+""")
+        root = h.make_root(scratch)
+        r = h.run(tree, root, "t", "switch")
+        self.assertEqual(r.returncode, 0, h.describe(r))
+        keys = os.path.join(root, "etc/ssh/authorized_keys.d/craig")
+        with open(keys, "rb") as f:
+            self.assertEqual(f.read(), b"ssh-ed25519 AAAAC3Nza craig@laptop\nssh-rsa AAAAB3Nza craig@old\n")
+        st = os.lstat(keys)
+        self.assertEqual((st.st_mode & 0o7777, st.st_uid), (0o444, 0), "a copy, readable by sshd, owned by root")
+        self.assertEqual(os.listdir(os.path.dirname(keys)), ["craig"], "no file for a user without keys")
+        self.assertIn(b"AuthorizedKeysFile .ssh/authorized_keys .ssh/authorized_keys2 /etc/ssh/authorized_keys.d/%u\n",
+                      h.read_in_root(root, "/etc/ssh/sshd_config.d/sysconf.conf"))
+
 if __name__ == "__main__":
     h.set_binary(os.environ.get("SYSCONF") or sys.argv.pop(1))
     unittest.main(verbosity=2)
