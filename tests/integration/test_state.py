@@ -107,6 +107,17 @@ class StateTestCase(unittest.TestCase):
         self.assertEqual(leftovers, [], "no backup or swapped-out link is left behind")
         self.assertEqual(self.backups(), {}, "the record forgets what was put back")
 
+    def on_2_with_own_files_aside(self):
+        """Generation 1, the user's own files put in place, then generation 2,
+        which moves them aside; returns their snapshot entries."""
+        self.use(GEN1)
+        self.sc("switch", expect=0)
+        own = self.put_own_files()
+        self.use(GEN2)
+        self.sc("switch", expect=0)
+        self.assert_moved_aside(own)
+        return own
+
     def assert_moved_aside(self, own):
         self.assertEqual(h.entry(os.path.join(self.root, "etc/motd.sysconf-backup")), own["etc"])
         self.assertEqual(h.entry(self.home("my notes.txt.sysconf-backup")), own["home"])
@@ -180,12 +191,7 @@ class TestDamagedRecords(StateTestCase):
     def test_repair_finds_the_backups_again(self):
         """backups.json damaged: repair records the backups it finds beside
         the managed files, so that a later generation still puts them back."""
-        self.use(GEN1)
-        self.sc("switch", expect=0)
-        own = self.put_own_files()
-        self.use(GEN2)
-        self.sc("switch", expect=0)
-        self.assert_moved_aside(own)
+        own = self.on_2_with_own_files_aside()
         with open(self.state("backups.json"), "w") as f:
             f.write("{ not json")
         r = self.sc("repair", expect=0)
@@ -343,12 +349,7 @@ class TestBackups(StateTestCase):
         for point in ("restore:exchanged", "home-restore-exchanged"):
             with self.subTest(point=point):
                 self.tearDown_root()
-                self.use(GEN1)
-                self.sc("switch", expect=0)
-                own = self.put_own_files()
-                self.use(GEN2)
-                self.sc("switch", expect=0)
-                self.assert_moved_aside(own)
+                own = self.on_2_with_own_files_aside()
                 # Back to generation 1's configuration, killed between the
                 # exchange and the removal of sysconf's entry.
                 self.use(GEN1)
