@@ -83,7 +83,7 @@ class Activator {
     Profiles profiles(root_, false);
     profiles.set_current("system", number_);
     Fd run = open_dir_beneath(root_.fd(), "run/sysconf", true, 0755);
-    ensure_symlink_at(run.get(), "current-system", Store::runtime_path(to_.object));
+    ensure_symlink_at(run.get(), "current-system", store_path(to_.object));
     phase("profile");
     step(8, "removing packages");
     remove_packages(plan);
@@ -149,7 +149,7 @@ class Activator {
   void link_etc(const Plan& plan) {
     Fd etc = open_dir_beneath(root_.fd(), "etc", true, 0755);
     // One pointer flips every linked file at once.
-    ensure_symlink_at(etc.get(), "static", "../" + Root::relative(Store::runtime_path(to_.object)) + "/etc");
+    ensure_symlink_at(etc.get(), "static", "../" + Root::relative(store_path(to_.object)) + "/etc");
     fault_point("phase:static");
     Fd store = open_dir_beneath(root_.fd(), Root::relative(kStoreDir), false);
     BackupRecord backups = read_backups(root_);

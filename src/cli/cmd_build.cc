@@ -107,12 +107,12 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
     git_revision(session->repo.config_dir, info);
 
     auto summary = [&](const std::string& object, size_t written) {
-      return fmt::format("{} {} ({} new object{}{})\n", dry ? "would build" : "built", Store::runtime_path(object),
+      return fmt::format("{} {} ({} new object{}{})\n", dry ? "would build" : "built", store_path(object),
                          written, written == 1 ? "" : "s", dry ? ", nothing written" : "");
     };
     auto head = [&](const std::string& object, size_t written) {
       return nlohmann::json{{"generation", object},
-                            {"path", Store::runtime_path(object)},
+                            {"path", store_path(object)},
                             {"objectsWritten", written},
                             {"dryRun", dry}};
     };

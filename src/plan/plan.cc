@@ -55,7 +55,7 @@ bool copy_matches(int base, const std::string& rel, const ManifestFile& entry) {
     auto [parent, name] = split_parent(rel);
     Fd dir = open_dir_beneath(base, parent, false);
     std::string content = read_file_at(dir.get(), name);
-    return Store::object_name(Store::hash_file(content, entry.executable), entry.path) == entry.object;
+    return object_name(file_object_hash(content, entry.executable), entry.path) == entry.object;
   } catch (const FsError&) {
     return false;
   }

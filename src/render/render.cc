@@ -12,7 +12,7 @@
 #include "render/units.h"
 #include "render/users.h"
 #include "util/accounts_text.h"
-#include "store/store.h"
+#include "util/object_name.h"
 #include "util/formats.h"
 #include "util/hash.h"
 #include "util/text.h"
@@ -229,7 +229,7 @@ class Renderer {
       if (it == by_path.end()) return std::nullopt;
       const RenderedFile& f = *it->second;
       switch (f.kind) {
-        case RenderedFile::Kind::Content: return "content:" + short_base32(Store::hash_file(f.content, f.executable));
+        case RenderedFile::Kind::Content: return "content:" + short_base32(file_object_hash(f.content, f.executable));
         case RenderedFile::Kind::Symlink: return "symlink:" + f.target;
         case RenderedFile::Kind::Secret: return "secret:" + f.secret;
       }

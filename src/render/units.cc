@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "render/fields.h"
-#include "store/store.h"
+#include "util/object_name.h"
 #include "util/hash.h"
 #include "util/json_writer.h"
 
@@ -91,8 +91,8 @@ class UnitWriter {
     RenderedObject o;
     o.content = "#!/bin/sh\nset -e\n" + body;
     if (o.content.back() != '\n') o.content += '\n';
-    o.name = Store::object_name(Store::hash_file(o.content, true), unit + "-" + what);
-    std::string path = Store::runtime_path(o.name);
+    o.name = object_name(file_object_hash(o.content, true), unit + "-" + what);
+    std::string path = store_path(o.name);
     objects_.push_back(std::move(o));
     return path;
   }

@@ -171,16 +171,16 @@ std::optional<std::string> mark_live(const Root& root, const std::string& object
   if (!live.insert(object).second) return std::nullopt;
   nlohmann::json j;
   try {
-    Fd dir = open_dir_beneath(root.fd(), Root::relative(Store::runtime_path(object)), false);
+    Fd dir = open_dir_beneath(root.fd(), Root::relative(store_path(object)), false);
     j = nlohmann::json::parse(read_file_at(dir.get(), "manifest.json"));
   } catch (const FsError& e) {
-    return fmt::format("{}: {}", Store::runtime_path(object), e.what());
+    return fmt::format("{}: {}", store_path(object), e.what());
   } catch (const nlohmann::json::exception& e) {
-    return fmt::format("{}/manifest.json is not JSON ({})", Store::runtime_path(object), e.what());
+    return fmt::format("{}/manifest.json is not JSON ({})", store_path(object), e.what());
   }
   // Every object a manifest names must be read: one skipped is one swept.
   auto damaged = [&](const char* what) {
-    return fmt::format("{}/manifest.json: {}", Store::runtime_path(object), what);
+    return fmt::format("{}/manifest.json: {}", store_path(object), what);
   };
   auto object_name = [](const nlohmann::json& v) {
     return v.is_string() && !v.get<std::string>().empty() && v.get<std::string>().find('/') == std::string::npos;
@@ -210,7 +210,7 @@ std::optional<std::string> mark_live(const Root& root, const std::string& object
 
 std::optional<Manifest> read_manifest(const Root& root, const std::string& object, std::string& error) {
   try {
-    Fd dir = open_dir_beneath(root.fd(), Root::relative(Store::runtime_path(object)), false);
+    Fd dir = open_dir_beneath(root.fd(), Root::relative(store_path(object)), false);
     return Manifest::from_json(read_file_at(dir.get(), "manifest.json"), error);
   } catch (const FsError& e) {
     error = e.what();

@@ -28,18 +28,10 @@ Store::Store(const Root& root, bool dry_run) : dry_run_(dry_run) {
   }
 }
 
-Sha256 Store::hash_file(std::string_view content, bool executable) {
-  Sha256Builder b;
-  b.add_field("file");
-  b.add_field(executable ? "x" : "-");
-  b.add_field(content);
-  return b.finish();
-}
-
 Sha256 Store::hash_tree(const TreeEntry& tree) {
   Sha256Builder b;
   switch (tree.kind) {
-    case TreeEntry::Kind::File: return hash_file(tree.content, tree.executable);
+    case TreeEntry::Kind::File: return file_object_hash(tree.content, tree.executable);
     case TreeEntry::Kind::Symlink:
       b.add_field("symlink");
       b.add_field(tree.target);
@@ -54,19 +46,6 @@ Sha256 Store::hash_tree(const TreeEntry& tree) {
       return b.finish();
   }
   return b.finish();
-}
-
-std::string Store::object_name(const Sha256& hash, std::string_view hint) {
-  std::string name = short_base32(hash) + "-";
-  size_t start = hint.rfind('/');
-  hint = start == std::string_view::npos ? hint : hint.substr(start + 1);
-  for (char c : hint.substr(0, 64)) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-' || c == '+';
-    name += ok ? c : '_';
-  }
-  if (name.back() == '-') name += "object";
-  return name;
 }
 
 bool Store::exists(const std::string& name) const {
@@ -90,7 +69,7 @@ std::unordered_set<std::string> Store::list_directory(int dir) {
 }
 
 std::string Store::add_file(std::string_view hint, std::string_view content, bool executable) {
-  std::string name = object_name(hash_file(content, executable), hint);
+  std::string name = object_name(file_object_hash(content, executable), hint);
   if (exists(name)) return name;
   if (pending_names_.count(name)) return name;
   ++written_;

@@ -15,12 +15,10 @@
 #include <unordered_set>
 
 #include "util/hash.h"
+#include "util/object_name.h"
 #include "util/safe_fs.h"
 
 namespace sc {
-
-constexpr const char* kStateDir = "/var/lib/sysconf";
-constexpr const char* kStoreDir = "/var/lib/sysconf/store";
 
 // A directory object's content, before it is written.
 struct TreeEntry {
@@ -55,10 +53,7 @@ class Store {
   // REQUIRES: nothing but this Store adds objects while it is open (the
   // state lock, or a dry run, where an approximate answer is harmless).
   bool exists(const std::string& name) const;
-  static std::string runtime_path(const std::string& name) { return std::string(kStoreDir) + "/" + name; }
-  static Sha256 hash_file(std::string_view content, bool executable);
   static Sha256 hash_tree(const TreeEntry& tree);
-  static std::string object_name(const Sha256& hash, std::string_view hint);
 
   // Objects written (in a dry run: that would be written).
   size_t objects_written() const { return written_; }

@@ -12,11 +12,11 @@
 using namespace sc;
 
 TEST_CASE("object names are content addresses") {
-  Sha256 a = Store::hash_file("hello\n", false);
-  CHECK(Store::hash_file("hello\n", false) == a);
-  CHECK(Store::hash_file("hello\n", true) != a);  // the executable bit is content
-  CHECK(Store::hash_file("hello", false) != a);
-  std::string name = Store::object_name(a, "/etc/ssh/sshd config");
+  Sha256 a = file_object_hash("hello\n", false);
+  CHECK(file_object_hash("hello\n", false) == a);
+  CHECK(file_object_hash("hello\n", true) != a);  // the executable bit is content
+  CHECK(file_object_hash("hello", false) != a);
+  std::string name = object_name(a, "/etc/ssh/sshd config");
   CHECK(name.size() == 32 + 1 + std::string("sshd_config").size());
   CHECK(name.substr(33) == "sshd_config");
   CHECK(name.find_first_of("eotu", 0) >= 32);  // Nix's alphabet has no e, o, t, u
@@ -131,7 +131,7 @@ TEST_CASE("the store answers existence from its listing once a build asks about 
   // Past the first lookups the answers come from the directory's listing.
   for (int round = 0; round < 2; ++round)
     for (const std::string& n : names) CHECK(store.exists(n));
-  CHECK_FALSE(store.exists(Store::object_name(Store::hash_file("absent", false), "f")));
+  CHECK_FALSE(store.exists(object_name(file_object_hash("absent", false), "f")));
   // An object added after the listing was read is known too.
   std::string added = store.add_file("f", "new", false);
   CHECK(store.objects_written() == 1);
