@@ -48,10 +48,10 @@ SourcePos home_module_site(Evaluation& os, const SourceFiles& files, const std::
 }  // namespace
 
 std::unique_ptr<EvaluatedConfig> prepare(const std::vector<ModuleRoot>& roots, SourceFiles& files, Diagnostics& diags,
-                                         Evaluation* os, const UserContext* user) {
+                                         const ConfigReader* reader, Evaluation* os, const UserContext* user) {
   auto out = std::make_unique<EvaluatedConfig>();
   auto start = std::chrono::steady_clock::now();
-  out->loaded = load_modules(roots, files, diags);
+  out->loaded = load_modules(roots, files, diags, reader);
   spdlog::debug("loaded {} modules in {:.1f} ms", out->loaded.modules.size(), millis_since(start));
   if (!out->loaded.complete) return out;
   start = std::chrono::steady_clock::now();
@@ -73,7 +73,7 @@ HostEvaluation prepare_host(const HostSpec& host, SourceFiles& files, Diagnostic
   for (const std::string& dir : host.library_dirs)
     for (const std::string& file : library_modules(dir, false)) roots.push_back(ModuleRoot{file, {}});
   roots.insert(roots.end(), host.modules.begin(), host.modules.end());
-  out.system = prepare(roots, files, diags);
+  out.system = prepare(roots, files, diags, host.reader.get());
   if (!with_homes || !out.system->ok) return out;
 
   Evaluation& os = *out.system->eval;
@@ -97,7 +97,7 @@ HostEvaluation prepare_host(const HostSpec& host, SourceFiles& files, Diagnostic
         if ((*it)->is_string())
           home_roots.push_back(ModuleRoot{std::string((*it)->str()), home_module_site(os, files, home.user.name, *it)});
     }
-    home.config = prepare(home_roots, files, diags, &os, &home.user);
+    home.config = prepare(home_roots, files, diags, host.reader.get(), &os, &home.user);
     out.homes.push_back(std::move(home));
   }
   return out;

@@ -24,8 +24,10 @@ struct EvaluatedConfig {
 };
 
 // Loads and prepares one evaluation of `roots`. `os`/`user` make it a home.
+// `reader`: how the files are read (load_modules).
 std::unique_ptr<EvaluatedConfig> prepare(const std::vector<ModuleRoot>& roots, SourceFiles& files, Diagnostics& diags,
-                                         Evaluation* os = nullptr, const UserContext* user = nullptr);
+                                         const ConfigReader* reader, Evaluation* os = nullptr,
+                                         const UserContext* user = nullptr);
 
 struct HomeEvaluation {
   UserContext user;

@@ -56,18 +56,6 @@ std::string resolve_module_path(const std::string& path, DirCache* cache) {
 
 namespace {
 
-bool read_file(const std::string& path, std::string& out) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct stat st;
-  if (fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
-  char buffer[65536];
-  ssize_t n;
-  while ((n = read(fd, buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<size_t>(n));
-  close(fd);
-  return n == 0;
-}
-
 // What to say about a module path that names no file: a close name in the
 // same directory if there is one, and how paths are resolved.
 std::string missing_file_help(const std::string& path, std::string_view relative_to) {
@@ -92,7 +80,7 @@ struct Slot {
 
 class ParallelLoader {
  public:
-  ParallelLoader(SourceFiles& files) : files_(files) {}
+  ParallelLoader(SourceFiles& files, const ConfigReader* reader) : files_(files), reader_(reader) {}
 
   // Returns the slot of `canonical`, queueing it for parsing the first time.
   // REQUIRES: mutex_ held.
@@ -159,8 +147,10 @@ class ParallelLoader {
   void parse(Slot& slot, Arena& arena) {
     FileId file = files_.add(slot.path);
     std::string text;
-    if (!read_file(slot.path, text)) {
-      slot.diags.error(fmt::format("cannot read module `{}`", slot.path), SourcePos{});
+    try {
+      text = reader_ ? reader_->read_module(slot.path) : read_regular_at(AT_FDCWD, slot.path, 0, slot.path);
+    } catch (const FsError& e) {
+      slot.diags.error(fmt::format("cannot read module: {}", e.what()), SourcePos{});
       return;
     }
     // parse_module reports into this slot's own list: workers never share one.
@@ -168,6 +158,7 @@ class ParallelLoader {
   }
 
   SourceFiles& files_;
+  const ConfigReader* reader_;
   std::deque<int> queue_;
   int busy_ = 0;
   std::condition_variable ready_;
@@ -176,9 +167,9 @@ class ParallelLoader {
 }  // namespace
 
 LoadedModules load_modules(const std::vector<ModuleRoot>& roots, SourceFiles& files, Diagnostics& diags,
-                           unsigned threads) {
+                           const ConfigReader* reader, unsigned threads) {
   if (threads == 0) threads = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
-  ParallelLoader loader(files);
+  ParallelLoader loader(files, reader);
   std::vector<int> root_slots;
   bool out_complete = true;
   {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "load/module.h"
+#include "util/config_reader.h"
 #include "util/diagnostic.h"
 
 namespace sc {
@@ -30,8 +31,11 @@ struct LoadedModules {
 // TOML syntax error) go to `diags` in load order; the module set is then
 // incomplete and the caller should stop after reporting them.
 // `threads` = 0 picks the number of cores.
+// `reader`, when given, reads each file as the configuration's owner could
+// (config_reader.h); without it (the library's own documentation), only
+// regular files are read.
 LoadedModules load_modules(const std::vector<ModuleRoot>& roots, SourceFiles& files, Diagnostics& diags,
-                           unsigned threads = 0);
+                           const ConfigReader* reader = nullptr, unsigned threads = 0);
 
 // A module path as written → the file to read: a directory means its
 // default.toml. Returns the canonical path, or empty when there is no file.

@@ -64,10 +64,19 @@ std::optional<Repo> load_repo(const std::string& config_dir, SourceFiles& files,
                 "run sysconf in your configuration's directory, or name it with --config DIR");
     return std::nullopt;
   }
+  std::shared_ptr<const ConfigReader> reader;
+  std::string text;
+  try {
+    reader = std::make_shared<const ConfigReader>(config_dir);
+    text = reader->read_module(path);
+  } catch (const FsError& e) {
+    diags.error(fmt::format("cannot read sysconf.toml: {}", e.what()), SourcePos{});
+    return std::nullopt;
+  }
   FileId file = files.add(path);
   toml::table doc;
   try {
-    doc = toml::parse_file(path);
+    doc = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     Diagnostic d;
     d.message = fmt::format("TOML syntax error: {}", e.description());
@@ -92,6 +101,7 @@ std::optional<Repo> load_repo(const std::string& config_dir, SourceFiles& files,
     }
     for (auto&& [name, body] : *hosts) {
       HostSpec host;
+      host.reader = reader;
       host.name = std::string(name.str());
       host.pos = at(name.source());
       host.library_dirs.push_back(default_library_dir(config_dir));

@@ -3,17 +3,21 @@
 // includes.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "load/loader.h"
+#include "util/config_reader.h"
 #include "util/diagnostic.h"
 
 namespace sc {
 
 struct HostSpec {
   std::string name;
+  // How its modules are read: as the configuration's owner could.
+  std::shared_ptr<const ConfigReader> reader;
   std::vector<ModuleRoot> modules;        // the entry modules
   std::vector<std::string> library_dirs;  // empty with `library = false`
   SourcePos pos;

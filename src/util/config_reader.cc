@@ -43,6 +43,16 @@ bool ConfigReader::owner_can_read(const struct stat& st) const {
   return (st.st_mode & S_IROTH) != 0;
 }
 
+std::string ConfigReader::read_module(const std::string& path) const {
+  struct stat st;
+  std::string data = read_regular_at(AT_FDCWD, path, 0, path, &st);
+  if (!owner_can_read(st))
+    throw FsError(fmt::format("`{}` is not readable by the configuration's owner (uid {}), so sysconf will not read it",
+                              path, owner_),
+                  EACCES);
+  return data;
+}
+
 std::string ConfigReader::read(const std::string& path, const Root& root, bool* executable) const {
   struct stat st;
   std::string data;

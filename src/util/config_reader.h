@@ -27,6 +27,13 @@ class ConfigReader {
   // owner-execute bit. Throws FsError with the reason.
   std::string read(const std::string& path, const Root& root, bool* executable = nullptr) const;
 
+  // Reads a file of the configuration itself (sysconf.toml, a module, an
+  // import, the library), at `path` as resolved: symlinks are followed,
+  // since a library is often linked in, but it must be a regular file that
+  // the configuration's owner could read, or a symlink to /etc/shadow would
+  // be parsed as root and shown in an error. Throws FsError.
+  std::string read_module(const std::string& path) const;
+
   const std::string& dir() const { return dir_; }
 
  private:

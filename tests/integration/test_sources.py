@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Files a configuration names (`source`, `template`) are read as root for
+"""Files a configuration names (`source`, `template`), and its own files
+(sysconf.toml, modules, imports), are read as root for
 whoever owns the configuration, and land in a world-readable store: a symlink
 out of the configuration, a FIFO or device, and a file the owner could not
 read are each refused with the reason, and nothing of them reaches the store.
@@ -30,7 +31,9 @@ environment.etc."ok.txt".source = "../../files/ok.txt"
 """
 
 
-class TestSources(unittest.TestCase):
+class SourcesTestCase(unittest.TestCase):
+    """A tree owned by OWNER, with what a user could plant in files/."""
+
     def setUp(self):
         if os.geteuid() != 0:
             self.skipTest("needs root, to give the tree an unprivileged owner and read as root")
@@ -55,6 +58,9 @@ class TestSources(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(getattr(self, "scratch", "/nonexistent"), ignore_errors=True)
 
+
+
+class TestSources(SourcesTestCase):
     def build(self, source_line):
         h.set_host_module(self.tree, "s", host(source_line))
         os.lchown(os.path.join(self.tree, "hosts", "s", "default.toml"), OWNER, OWNER)
@@ -93,6 +99,38 @@ class TestSources(unittest.TestCase):
         self.assert_refused('environment.etc."a".source = "/etc/shadow-like"', "not readable by the configuration's owner")
         os.mkfifo(os.path.join(self.root, "etc", "pipe"))
         self.assert_refused('environment.etc."a".source = "/etc/pipe"', "is not a regular file")
+
+
+class TestModules(SourcesTestCase):
+    """The configuration's own files (sysconf.toml, modules, imports) are
+    read the same way: a FIFO would hang the loader, and a link to a file
+    the owner cannot read would be parsed as root and its first line shown
+    in the syntax error."""
+
+    def check(self, what, reason):
+        r = h.run(self.tree, self.root, "s", "check", timeout=60)
+        self.assertEqual(r.returncode, 1, what + h.describe(r))
+        self.assertIn(reason, r.stderr, what)
+        self.assertNotIn("root-only-secret", r.stdout + r.stderr, what + ": the file's content was shown")
+
+    def import_(self, target):
+        h.set_host_module(self.tree, "s", f'imports = ["{target}"]\n' + host(""))
+        os.lchown(os.path.join(self.tree, "hosts", "s", "default.toml"), OWNER, OWNER)
+
+    def test_an_import_the_owner_cannot_read(self):
+        self.import_("../../files/private")
+        self.check("an import of a root-only file", "not readable by the configuration's owner")
+
+    def test_an_import_that_is_a_fifo(self):
+        self.import_("../../files/fifo")
+        self.check("an import of a FIFO", "files/fifo")
+
+    def test_sysconf_toml_linked_to_a_file_the_owner_cannot_read(self):
+        config = os.path.join(self.tree, "sysconf.toml")
+        os.unlink(config)
+        os.symlink("files/private", config)
+        os.lchown(config, OWNER, OWNER)
+        self.check("sysconf.toml linked to a root-only file", "not readable by the configuration's owner")
 
 
 if __name__ == "__main__":

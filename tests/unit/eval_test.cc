@@ -358,10 +358,10 @@ type = "str"
 default = "{{ os.missing.option | default(\"x\") }}"
 )T");
   SourceFiles& files = t.files();
-  auto system = prepare({ModuleRoot{t.path("sys.toml"), {}}}, files, t.diags());
+  auto system = prepare({ModuleRoot{t.path("sys.toml"), {}}}, files, t.diags(), nullptr);
   REQUIRE(system->ok);
   UserContext user{"craig", "/home/craig"};
-  auto home = prepare({ModuleRoot{t.path("home.toml"), {}}}, files, t.diags(), system->eval.get(), &user);
+  auto home = prepare({ModuleRoot{t.path("home.toml"), {}}}, files, t.diags(), nullptr, system->eval.get(), &user);
   REQUIRE(home->ok);
   auto r = home->eval->lookup({"greeting"});
   REQUIRE(r.status == Evaluation::Status::Value);

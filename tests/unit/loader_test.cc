@@ -13,7 +13,7 @@ namespace {
 std::vector<std::string> order(TestTree& t, const std::vector<std::string>& roots) {
   std::vector<ModuleRoot> r;
   for (auto& x : roots) r.push_back(ModuleRoot{t.path(x), {}});
-  LoadedModules loaded = load_modules(r, t.files(), t.diags(), 2);
+  LoadedModules loaded = load_modules(r, t.files(), t.diags(), nullptr, 2);
   std::vector<std::string> out;
   for (const Module& m : loaded.modules) out.push_back(std::filesystem::path(m.path).filename().string());
   return out;

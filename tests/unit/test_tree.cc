@@ -24,7 +24,7 @@ void TestTree::write(const std::string& relative, const std::string& text) {
 EvaluatedConfig& TestTree::evaluate(const std::vector<std::string>& entries) {
   std::vector<ModuleRoot> roots;
   for (const auto& e : entries) roots.push_back(ModuleRoot{path(e), {}});
-  config_ = prepare(roots, files_, diags_);
+  config_ = prepare(roots, files_, diags_, nullptr);
   return *config_;
 }
 
