@@ -174,6 +174,11 @@ class CheckerTests:
         self.assertTrue(shell_problems([bad_sh])[0].startswith("~u/.config/niri/scripts/bad (bash -n)"))
         self.assertEqual(shell_of(Entry("/etc/default/grub.d/x.cfg", "file", data=b"A=1\n")), "dash")
         self.assertIsNone(shell_of(Entry("/etc/motd", "file", data=b"hello\n")))
+        # A home's startup files have no #! line: known by their names.
+        bad_rc = Entry("~u/.bashrc", "file", data=b"alias ll='ls -l\n")
+        self.assertTrue(shell_problems([bad_rc])[0].startswith("~u/.bashrc (bash -n)"))
+        self.assertTrue(shell_problems([Entry("~u/.profile", "file", data=b"[[ -f x ]] && { echo\n")])[0]
+                        .startswith("~u/.profile (dash -n)"))
         self.assertEqual(python_problems([Entry("/x.py", "file", data=b"print(1)\n")]), [])
         self.assertEqual(python_problems([Entry("/x", "file", data=b"#!/usr/bin/env python3\nif x\n")]),
                          ["/x:2: expected ':'"])
