@@ -216,6 +216,59 @@ gtk-can-change-accels = 1
 """
 
 
+SSH_HOME = r"""
+[config]
+programs.ssh.enable = true
+programs.ssh.package = "openssh-client"
+programs.ssh.includes = ["INCLUDED"]
+programs.ssh.extraOptionOverrides = { StrictHostKeyChecking = "accept-new" }
+programs.ssh.serverAliveInterval = 60
+programs.ssh.controlMaster = "auto"
+programs.ssh.extraConfig = "VisualHostKey yes\n"
+programs.ssh.matchBlocks.github = { host = "github.com", user = "git", identityFile = ["~/.ssh/id_github", "~/.ssh/id_ed25519"], identitiesOnly = true }
+programs.ssh.matchBlocks.bastion = { hostname = "203.0.113.7", port = 2222, user = "craig", forwardAgent = true, serverAliveCountMax = 5, proxyCommand = "nc -x localhost:1080 %h %p", extraOptions = { RequestTTY = "yes" } }
+programs.ssh.matchBlocks.lan = { match = "host *.lan", proxyJump = "bastion", compression = true, serverAliveInterval = 10 }
+"""
+
+SSH_CONFIG = """\
+StrictHostKeyChecking accept-new
+Include INCLUDED
+
+Host bastion
+  Port 2222
+  ForwardAgent yes
+  User craig
+  HostName 203.0.113.7
+  ServerAliveCountMax 5
+  ProxyCommand nc -x localhost:1080 %h %p
+  RequestTTY yes
+
+Host github.com
+  IdentitiesOnly yes
+  User git
+  IdentityFile ~/.ssh/id_github
+  IdentityFile ~/.ssh/id_ed25519
+
+Match host *.lan
+  ServerAliveInterval 10
+  Compression yes
+  ProxyJump bastion
+
+Host *
+  ForwardAgent no
+  AddKeysToAgent no
+  Compression no
+  ServerAliveInterval 60
+  ServerAliveCountMax 3
+  HashKnownHosts no
+  UserKnownHostsFile ~/.ssh/known_hosts
+  ControlMaster auto
+  ControlPath ~/.ssh/master-%r@%n:%p
+  ControlPersist no
+VisualHostKey yes
+"""
+
+
 def tool(name):
     """The program's path, or None (the caller skips, saying why)."""
     return shutil.which(name, path="/usr/bin:/bin:/usr/sbin:/sbin")
@@ -416,6 +469,69 @@ class TestGtk(HomeTest):
             "gtk.enable", "gtk.theme.name", "gtk.theme.package", "gtk.iconTheme.name", "gtk.iconTheme.package",
             "gtk.cursorTheme.name", "gtk.cursorTheme.size", "gtk.cursorTheme.package", "gtk.font.name",
             "gtk.font.size", "gtk.font.package", "gtk.gtk2.extraConfig", "gtk.gtk3.extraConfig", "gtk.gtk4.extraConfig",
+        ])
+
+
+class TestSsh(HomeTest):
+    def ssh_config(self, ssh, config, host):
+        """What `ssh -G` resolves for `host`: {keyword: [values]}."""
+        r = subprocess.run([ssh, "-G", "-F", config, host], capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                           env={"PATH": "/usr/bin:/bin", "HOME": self.scratch})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = {}
+        for line in r.stdout.splitlines():
+            key, _, value = line.partition(" ")
+            out.setdefault(key, []).append(value)
+        return out
+
+    def test_config_as_ssh_reads_it(self):
+        included = os.path.join(self.scratch, "included.conf")
+        with open(included, "w") as f:
+            f.write("Host github.com\n  Port 443\n")
+        files, manifest = self.build(SSH_HOME.replace("INCLUDED", included))
+        self.assertEqual(self.paths(manifest), [".ssh/config"])
+        self.assertEqual(manifest["packages"], ["openssh-client"])
+        config = os.path.join(files, ".ssh/config")
+        self.assertEqual(self.read(files, ".ssh/config"), SSH_CONFIG.replace("INCLUDED", included))
+        ssh = tool("ssh")
+        if ssh is None:
+            self.skipTest("ssh (openssh-client) is not installed: the config is not read by ssh")
+        github = self.ssh_config(ssh, config, "github.com")
+        self.assertEqual(github["user"], ["git"])
+        self.assertEqual(github["port"], ["443"], "the Include is read, before the blocks")
+        self.assertEqual(github["identitiesonly"], ["yes"])
+        self.assertEqual(github["identityfile"], ["~/.ssh/id_github", "~/.ssh/id_ed25519"])
+        self.assertEqual(github["stricthostkeychecking"], ["accept-new"])
+        self.assertEqual(github["serveraliveinterval"], ["60"])
+        self.assertEqual(github["controlmaster"], ["auto"])
+        self.assertEqual(github["visualhostkey"], ["yes"])
+        bastion = self.ssh_config(ssh, config, "bastion")
+        self.assertEqual((bastion["hostname"], bastion["port"], bastion["user"]), (["203.0.113.7"], ["2222"], ["craig"]))
+        self.assertEqual((bastion["forwardagent"], bastion["serveralivecountmax"]), (["yes"], ["5"]))
+        self.assertEqual(bastion["proxycommand"], ["nc -x localhost:1080 %h %p"])
+        self.assertEqual(bastion["requesttty"], ["true"])
+        lan = self.ssh_config(ssh, config, "printer.lan")
+        self.assertEqual((lan["proxyjump"], lan["compression"], lan["serveraliveinterval"]), (["bastion"], ["yes"], ["10"]))
+        other = self.ssh_config(ssh, config, "example.org")
+        self.assertEqual((other["forwardagent"], other["compression"], other["port"]), (["no"], ["no"], ["22"]))
+
+    def test_defaults_and_disabled(self):
+        files, manifest = self.build("[config]\nprograms.ssh.enable = true\n")
+        self.assertEqual(self.read(files, ".ssh/config"), SSH_CONFIG.split("Host *\n")[1].join(["Host *\n", ""])
+                         .replace("ServerAliveInterval 60", "ServerAliveInterval 0")
+                         .replace("ControlMaster auto", "ControlMaster no").replace("VisualHostKey yes\n", ""))
+        self.assertEqual(manifest["packages"], [])
+        _, manifest = self.build(SSH_HOME.replace("programs.ssh.enable = true", "programs.ssh.enable = false"))
+        self.assertEqual(self.paths(manifest), [])
+        self.assertEqual(manifest["packages"], [])
+
+    def test_options_are_documented(self):
+        self.assert_documented([
+            "programs.ssh.enable", "programs.ssh.package", "programs.ssh.forwardAgent", "programs.ssh.addKeysToAgent",
+            "programs.ssh.compression", "programs.ssh.serverAliveInterval", "programs.ssh.serverAliveCountMax",
+            "programs.ssh.hashKnownHosts", "programs.ssh.userKnownHostsFile", "programs.ssh.controlMaster",
+            "programs.ssh.controlPath", "programs.ssh.controlPersist", "programs.ssh.includes",
+            "programs.ssh.extraOptionOverrides", "programs.ssh.extraConfig", "programs.ssh.matchBlocks",
         ])
 
 
