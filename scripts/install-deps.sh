@@ -14,6 +14,7 @@ packages=(
   kitty fuzzel mako-notifier  # test_vivobook.py loads the Vivobook's kitty.conf, fuzzel.ini and mako
                             # config with each program's own parser (headless: no display, no bus)
   kmod fontconfig           # test_vivobook.py: modprobe.d through modprobe --showconfig, fonts.conf through fc-match
+  git zsh openssh-client bash  # tests/integration/test_home_tools.py: git config, zsh -n, ssh -G, bash -n
   nix-bin                   # tests/differential/nix_oracle.py: real Nix (lib.evalModules) as the oracle of the engine
 )
 missing=()

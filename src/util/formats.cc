@@ -1,5 +1,6 @@
 #include "util/formats.h"
 
+#include <cctype>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -108,6 +109,91 @@ std::string render_ini(const Value* settings) {
   return out;
 }
 
+
+// git's config file (git-config(1)): each top-level table is a section, a
+// table inside it a subsection (`[remote "origin"]`; deeper tables join
+// their names with dots, as nixpkgs' toGitINI does), lists repeat the key.
+// Strings are always double-quoted with `\`, `"`, newline and tab escaped,
+// so that `#`, `;` and edge spaces survive; numbers and booleans are bare.
+bool git_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }
+
+std::string git_key(std::string_view key, std::string_view section) {
+  bool ok = !key.empty() && std::isalpha(static_cast<unsigned char>(key[0]));
+  for (char c : key) ok = ok && git_name_char(c);
+  if (!ok)
+    throw Unrepresentable{fmt::format("git config key `{}` in [{}] must be a letter followed by letters, digits or `-`", key, section)};
+  return std::string(key);
+}
+
+std::string git_value(const Value* v, std::string_view key) {
+  if (v->kind != ValueKind::String) {
+    if (v->kind == ValueKind::Bool || v->kind == ValueKind::Int || v->kind == ValueKind::Float) return *plain_text(v);
+    throw Unrepresentable{fmt::format("git config key `{}` cannot hold {}", key, describe_kind(v->kind))};
+  }
+  std::string out = "\"";
+  for (char c : v->str()) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default: out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string git_section_header(std::string_view section, std::string_view subsection, bool has_subsection) {
+  bool ok = !section.empty();
+  for (char c : section) ok = ok && (git_name_char(c) || c == '.');
+  if (!ok) throw Unrepresentable{fmt::format("git config section `{}` must be letters, digits, `-` or `.`", section)};
+  if (!has_subsection) return fmt::format("[{}]\n", section);
+  std::string quoted;
+  for (char c : subsection) {
+    if (c == '\n' || c == '\0')
+      throw Unrepresentable{fmt::format("git config subsection of [{}] cannot hold a newline", section)};
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return fmt::format("[{} \"{}\"]\n", section, quoted);
+}
+
+// One section (or subsection) with its keys, then its tables as subsections.
+void git_section(std::string_view section, const std::string& subsection, bool has_subsection, const Value* table,
+                 std::string& out) {
+  std::string keys;
+  std::string where = has_subsection ? fmt::format("{} \"{}\"", section, subsection) : std::string(section);
+  for (auto e = table->begin_entries(); e != table->end_entries(); ++e) {
+    if (e->value->kind == ValueKind::Null || e->value->kind == ValueKind::Table) continue;
+    std::string key = git_key(e->key, where);
+    if (e->value->kind == ValueKind::List) {
+      for (auto it = e->value->begin_items(); it != e->value->end_items(); ++it)
+        keys += fmt::format("\t{} = {}\n", key, git_value(*it, key));
+    } else {
+      keys += fmt::format("\t{} = {}\n", key, git_value(e->value, key));
+    }
+  }
+  if (!keys.empty()) {
+    if (!out.empty()) out += '\n';
+    out += git_section_header(section, subsection, has_subsection) + keys;
+  }
+  for (auto e = table->begin_entries(); e != table->end_entries(); ++e) {
+    if (e->value->kind != ValueKind::Table) continue;
+    std::string name = has_subsection ? subsection + "." + std::string(e->key) : std::string(e->key);
+    git_section(section, name, true, e->value, out);
+  }
+}
+
+std::string render_gitconfig(const Value* settings) {
+  std::string out;
+  for (auto e = settings->begin_entries(); e != settings->end_entries(); ++e) {
+    if (e->value->kind == ValueKind::Null) continue;
+    if (e->value->kind != ValueKind::Table)
+      throw Unrepresentable{fmt::format("git config needs sections: `{}` must be a table, not {}", e->key, describe_kind(e->value->kind))};
+    git_section(e->key, "", false, e->value, out);
+  }
+  return out;
+}
 
 // KDL, niri's configuration language. A table's entries are nodes; each key is
 // written verbatim as the node's head, so it may carry arguments and
@@ -221,6 +307,7 @@ std::optional<std::string> render_format(const std::string& format, const Value*
     }
     if (format == "ini") return render_ini(settings);
     if (format == "sh") return render_sh(settings);
+    if (format == "gitconfig") return render_gitconfig(settings);
     if (format == "kdl") {
       std::string out;
       kdl_nodes(settings, 0, out);

@@ -31,7 +31,8 @@ what it checks and with which tool:
                 through `systemd-tmpfiles --user` (here).
   formats, programs  checks/formats.py: JSON, YAML, TOML re-parsed, waybar's
                 bars and modules; kitty, fuzzel and mako through their own
-                parsers.
+                parsers; git's config through `git config --list`, ssh's
+                through `ssh -G`.
   udev          checks/udev.py: a checker of systemd 252's rule syntax.
   KDL           checks/kdl.py: a KDL syntax checker for niri's config.
   other files   checks/files.py: shell, Python, modprobe.d, fontconfig,
@@ -72,8 +73,9 @@ from checks.docs import declared_options, library_files, parse_docs, undocumente
 from checks.files import (INI_PATHS, environment_d_problems, fontconfig_problems, ini_problems,  # noqa: E402
                           is_python, modprobe_problems, python_problems, shell_of, shell_problems,
                           sysctl_problems, systemd_conf_problems)
-from checks.formats import (NEEDED_WITH_NIRI, data_format, fuzzel_problems, ignored_file_problems,  # noqa: E402
-                            kitty_problems, mako_problems, parse_data, waybar_module_problems, waybar_problems)
+from checks.formats import (NEEDED_WITH_NIRI, data_format, fuzzel_problems, git_config_problems,  # noqa: E402
+                            ignored_file_problems, kitty_problems, mako_problems, parse_data, ssh_config_problems,
+                            waybar_module_problems, waybar_problems)
 from checks.golden import listing  # noqa: E402
 from checks.kdl import kdl_problems  # noqa: E402
 from checks.packages import package_problems  # noqa: E402
@@ -521,6 +523,12 @@ class HostChecks:
 
     def test_mako_config(self):
         self._program_check("mako", r"/\.config/mako/config$", mako_problems, "mako config")
+
+    def test_git_config(self):
+        self._program_check("git", r"/\.config/git/config$", git_config_problems, "git config")
+
+    def test_ssh_config(self):
+        self._program_check("ssh", r"/\.ssh/config$", ssh_config_problems, "ssh config")
 
     def all_entries(self):
         return self.built().all_entries()

@@ -198,3 +198,24 @@ TEST_CASE("formats: sh exports each key, escaping what a double-quoted string wo
   CHECK(formatted("sh", "PATH = \"$HOME/.local/bin:$PATH\"\nQ = 'say \"hi\" `x` \\\\'\nN = 3\n") ==
         "export N=\"3\"\nexport PATH=\"$HOME/.local/bin:$PATH\"\nexport Q=\"say \\\"hi\\\" \\`x\\` \\\\\\\\\"\n");
 }
+
+TEST_CASE("formats: gitconfig quotes strings, nests subsections and repeats keys for lists") {
+  std::string settings =
+      "[config.s.user]\nname = 'Craig \"C\" Smith'\nemail = \"c@example.org\"\n"
+      "[config.s.core]\nautocrlf = false\nabbrev = 12\nhooksPath = 'C:\\dir'\n"
+      "[config.s.alias]\nlg = \"log --graph # all\\n\\tmore\"\n"
+      "[config.s.remote.origin]\nurl = \"git@example.org:me/repo.git\"\nfetch = [\"+refs/heads/*:refs/remotes/origin/*\", \"+refs/tags/*:refs/tags/*\"]\n"
+      "[config.s.url.'git@github.com:'.x]\ninsteadOf = \"gh:\"\n"
+      "[config.s.url.'say \"hi\"']\ninsteadOf = \"q:\"\n";
+  CHECK(formatted("gitconfig", settings) ==
+        "[alias]\n\tlg = \"log --graph # all\\n\\tmore\"\n"
+        "\n[core]\n\tabbrev = 12\n\tautocrlf = false\n\thooksPath = \"C:\\\\dir\"\n"
+        "\n[remote \"origin\"]\n\tfetch = \"+refs/heads/*:refs/remotes/origin/*\"\n\tfetch = \"+refs/tags/*:refs/tags/*\"\n"
+        "\turl = \"git@example.org:me/repo.git\"\n"
+        "\n[url \"git@github.com:.x\"]\n\tinsteadOf = \"gh:\"\n"
+        "\n[url \"say \\\"hi\\\"\"]\n\tinsteadOf = \"q:\"\n"
+        "\n[user]\n\temail = \"c@example.org\"\n\tname = \"Craig \\\"C\\\" Smith\"\n");
+  CHECK(formatted("gitconfig", "top = 1\n") == "ERROR: git config needs sections: `top` must be a table, not an integer");
+  CHECK(formatted("gitconfig", "[config.s.core]\n'bad key' = 1\n") ==
+        "ERROR: git config key `bad key` in [core] must be a letter followed by letters, digits or `-`");
+}

@@ -28,6 +28,12 @@ def shell_of(e):
         if prog == "env" and m.group(3):
             prog = os.path.basename(m.group(3))
         return {"sh": "dash", "dash": "dash", "bash": "bash"}.get(prog)
+    # A home's startup files, sourced by the shell that reads them (~/.profile
+    # also by /bin/sh from display managers: dash, the stricter).
+    if re.search(r"^~[^/]+/\.(bashrc|bash_profile|bash_logout)$", e.label):
+        return "bash"
+    if re.search(r"^~[^/]+/\.profile$", e.label):
+        return "dash"
     if e.label.endswith(".sh") or re.search(r"^/etc/default/grub(\.d/.*\.cfg)?$", e.label):
         return "dash"  # sourced by /bin/sh (update-grub, profile scripts): dash on Debian
     return None

@@ -9,7 +9,8 @@ Programs: kitty's config through kitty's own parser (`kitty +runpy`,
 kitty.config.load_config with accumulate_bad_lines; headless); fuzzel's and
 mako's config through the programs themselves with no compositor and no
 session bus: both parse the whole config before connecting, so a config
-error is reported and a good config reaches "failed to connect"."""
+error is reported and a good config reaches "failed to connect". git's
+config through `git config --list`, ssh's through `ssh -G`."""
 
 import json
 import os
@@ -177,6 +178,21 @@ def kitty_problems(conf, home, scratch):
     problems += [re.sub(r"^\[[^\]]*\]\s*", "", l) for l in lines_of(r.stderr)]
     return [p.replace(home, "~") for p in problems]
 
+
+def git_config_problems(conf, home, scratch):
+    """git's own parser: `git config --file F --list` fails on a bad line or
+    a bad quoted value (with the line number)."""
+    r = run_tool(["git", "config", "--file", conf, "--list"], env={"HOME": home, "GIT_CONFIG_NOSYSTEM": "1"})
+    return [] if r.returncode == 0 and not r.stderr.strip() else [shown(r).replace(home, "~")]
+
+
+def ssh_config_problems(conf, home, scratch):
+    """ssh's own parser: `ssh -G -F F HOST` resolves the configuration for a
+    host without connecting, and fails on an unknown keyword or a bad value.
+    -F ignores /etc/ssh/ssh_config; -T, no terminal wanted, keeps stderr
+    for the problems."""
+    r = run_tool(["ssh", "-T", "-G", "-F", conf, "sysconf-check.invalid"], env={"HOME": home})
+    return [] if r.returncode == 0 and not r.stderr.strip() else [shown(r).replace(home, "~")]
 
 
 def _runtime_dir(prefix, scratch):

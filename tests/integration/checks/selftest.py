@@ -12,8 +12,8 @@ import sysconf_harness as h
 from checks.common import STORE_DIR, Entry
 from checks.files import (environment_d_problems, fontconfig_problems, ini_problems, modprobe_problems,
                           python_problems, shell_of, shell_problems, sysctl_problems, systemd_conf_problems)
-from checks.formats import (data_format, fuzzel_problems, ignored_file_problems, kitty_problems, mako_problems,
-                            parse_data, waybar_module_problems, waybar_problems)
+from checks.formats import (data_format, fuzzel_problems, git_config_problems, ignored_file_problems, kitty_problems,
+                            mako_problems, parse_data, ssh_config_problems, waybar_module_problems, waybar_problems)
 from checks.kdl import kdl_problems
 from checks.packages import package_problems
 from checks.sysusers_tmpfiles import check_sysusers_tmpfiles
@@ -174,6 +174,11 @@ class CheckerTests:
         self.assertTrue(shell_problems([bad_sh])[0].startswith("~u/.config/niri/scripts/bad (bash -n)"))
         self.assertEqual(shell_of(Entry("/etc/default/grub.d/x.cfg", "file", data=b"A=1\n")), "dash")
         self.assertIsNone(shell_of(Entry("/etc/motd", "file", data=b"hello\n")))
+        # A home's startup files have no #! line: known by their names.
+        bad_rc = Entry("~u/.bashrc", "file", data=b"alias ll='ls -l\n")
+        self.assertTrue(shell_problems([bad_rc])[0].startswith("~u/.bashrc (bash -n)"))
+        self.assertTrue(shell_problems([Entry("~u/.profile", "file", data=b"[[ -f x ]] && { echo\n")])[0]
+                        .startswith("~u/.profile (dash -n)"))
         self.assertEqual(python_problems([Entry("/x.py", "file", data=b"print(1)\n")]), [])
         self.assertEqual(python_problems([Entry("/x", "file", data=b"#!/usr/bin/env python3\nif x\n")]),
                          ["/x:2: expected ':'"])
@@ -219,6 +224,12 @@ class CheckerTests:
     def test_program_checkers(self):
         home = os.path.join(self.scratch, "home")
         cases = (
+            ("git", git_config_problems, ".config/git/config",
+             '[user]\n\tname = "A \\"B\\""\n[remote "origin"]\n\turl = "x"\n',
+             '[user]\n\tname = "unterminated\n', ("bad config line 2",)),
+            ("ssh", ssh_config_problems, ".ssh/config",
+             "Host gh\n  HostName github.com\n  User git\nHost *\n  ServerAliveInterval 60\n",
+             "Host gh\n  Frobnicate yes\n", ("Bad configuration option: frobnicate",)),
             ("kitty", kitty_problems, ".config/kitty/kitty.conf",
              "font_size 11.0\nbackground_opacity 0.9\nmap ctrl+shift+t new_tab\ninclude theme.conf\n",
              "font_size abc\nfrobnicate yes\ninclude missing.conf\n",
