@@ -10,6 +10,7 @@
 
 #include "activate/command.h"
 #include "cli/commands.h"
+#include "util/exit_fast.h"
 #include "cli/host_session.h"
 #include "cli/package_warnings.h"
 #include "cli/progress.h"
@@ -121,7 +122,7 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
       store.remove_stale_temporaries();
       BuiltGeneration built = build_generation(*rendered, info, store);
       spdlog::debug("built the generation in {:.1f} ms", millis_since(stage));
-      (void)session.release();  // left to the OS at exit, as in eval
+      leave_to_exit(session);
       std::string out = options.json ? head(built.object, store.objects_written()).dump(2) + "\n"
                                      : summary(built.object, store.objects_written());
       std::fputs(out.c_str(), stdout);
@@ -168,7 +169,7 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
       build_generation(*rendered, info, store);
       written = store.objects_written();
     }
-    (void)session.release();
+    leave_to_exit(session);
     nlohmann::json json_head = head(built.object, written);
     if (!options.json) std::fputs(summary(built.object, written).c_str(), stdout);
     if (!dry) {

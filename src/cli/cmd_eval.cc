@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "util/exit_fast.h"
 #include "cli/host_session.h"
 #include "util/json_writer.h"
 
@@ -39,9 +40,7 @@ int run_eval(CommandContext& ctx, const EvalOptions& options) {
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - evaluated).count());
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
-  // The process ends right after: freeing every value and option one by one
-  // would cost more than the OS takes to drop the whole heap.
-  (void)session.release();
+  leave_to_exit(session);  // the process ends right after
   return ctx.report();
 }
 
