@@ -2,7 +2,8 @@
 # The whole test suite once under AddressSanitizer and UndefinedBehaviorSanitizer
 # (leaks included), in build-sanitized/. Not part of CI's run (it takes about
 # three times as long); run it before a release and record the result.
-# Any sanitizer report fails the test that triggered it.
+# Any sanitizer report fails the test that triggered it; test timeouts are
+# ten times longer in this build (tests/CMakeLists.txt).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 "$repo/scripts/install-deps.sh"

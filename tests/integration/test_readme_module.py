@@ -33,10 +33,10 @@ class TestReadmeModule(unittest.TestCase):
         self.scratch = tempfile.mkdtemp(prefix="sysconf-readme-")
         self.tree = os.path.join(self.scratch, "tree")
         self.files = readme_files()
-        self.assertEqual(sorted(self.files), ["hosts/h/default.toml", "modules/backup.toml"],
+        self.assertEqual(sorted(self.files), ["hosts/h/default.toml", "modules/backup.toml", "modules/sshd-mine.toml"],
                          "the README's marked blocks")
         h.make_tree(self.tree, "h", self.files["hosts/h/default.toml"],
-                    extra_files={"modules/backup.toml": self.files["modules/backup.toml"]})
+                    extra_files={name: self.files[name] for name in ("modules/backup.toml", "modules/sshd-mine.toml")})
         self.root = h.make_root(self.scratch)
 
     def tearDown(self):
@@ -74,6 +74,19 @@ class TestReadmeModule(unittest.TestCase):
         settings = json.loads(h.read_in_root(self.root, "/etc/backup/etc.json"))
         self.assertEqual(settings, {"enable": True, "paths": ["/etc"], "repository": "/srv/backup/etc",
                                     "schedule": "weekly"})
+
+    def test_a_module_overrides_a_library_file(self):
+        r = self.sysconf("switch")
+        self.assertEqual(r.returncode, 0, h.describe(r))
+        self.assertEqual(h.read_in_root(self.root, "/etc/ssh/sshd_config.d/sysconf.conf"),
+                         b"# Written by hand: the library's text is replaced whole.\nPort 2222\n"
+                         b"PasswordAuthentication no\n")
+        # The rest of the library's sshd stays.
+        self.assertTrue(os.path.exists(os.path.join(self.root, "etc/systemd/system/ssh.service.d/overrides.conf")))
+        r = self.sysconf("option", "environment.etc")
+        self.assertEqual(r.returncode, 0, h.describe(r))
+        self.assertRegex(r.stdout, r"modules/sshd-mine.toml:\d+:\d+  priority 50 ")
+        self.assertRegex(r.stdout, r"modules/services/openssh.toml:\d+:\d+  priority 100 ")
 
     def test_its_errors(self):
         # A job without `paths`: the required sub-option.
