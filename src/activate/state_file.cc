@@ -2,10 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "activate/backups.h"
-#include "activate/hook_record.h"
-#include "activate/journal.h"
-#include "activate/packages.h"
 #include "store/store.h"
 
 namespace sc {
@@ -47,22 +43,6 @@ void throw_damaged(const char* name, const std::string& what) { throw DamagedSta
 void write_state_file(const Root& root, const char* name, const nlohmann::json& record) {
   Fd dir = open_dir_beneath(root.fd(), Root::relative(kStateDir), true, 0755);
   write_file_at(dir.get(), name, record.dump(2) + "\n", 0644);
-}
-
-std::vector<std::string> damaged_state(const Root& root) {
-  std::vector<std::string> out;
-  auto check = [&](auto read) {
-    try {
-      read();
-    } catch (const DamagedState& e) {
-      out.push_back(e.what());
-    }
-  };
-  check([&] { read_journal(root); });
-  check([&] { read_installed_by_sysconf(root); });
-  check([&] { read_backups(root); });
-  check([&] { read_hook_record(root); });
-  return out;
 }
 
 }  // namespace sc

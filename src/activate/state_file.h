@@ -42,7 +42,4 @@ nlohmann::json parse_state_text(const char* name, const std::string& text);
 
 void write_state_file(const Root& root, const char* name, const nlohmann::json& record);
 
-// Reads every record; one message per damaged one (empty: all are sound).
-std::vector<std::string> damaged_state(const Root& root);
-
 }  // namespace sc

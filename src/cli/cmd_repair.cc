@@ -28,17 +28,6 @@ namespace sc {
 
 namespace {
 
-// Whether reading the record throws DamagedState.
-template <typename Read>
-bool damaged(Read read) {
-  try {
-    read();
-    return false;
-  } catch (const DamagedState&) {
-    return true;
-  }
-}
-
 // The backups beside the paths the current generation manages.
 BackupRecord backups_on_disk(const Root& root, std::string& note) {
   auto object = current_generation(root);
@@ -107,23 +96,23 @@ int run_repair(CommandContext& ctx, const RepairOptions& options) {
       }
       fmt::print("{}/{}: damaged; {} as {}; {}\n", kStateDir, name, verb, aside, consequence);
     };
-    if (damaged([&] { read_journal(*root); }))
+    if (damage_of([&] { read_journal(*root); }))
       set_aside("journal.json",
                 "the interrupted activation it recorded is forgotten: `sudo sysconf switch` (or `rollback`) activates a "
                 "whole generation again");
-    if (damaged([&] { read_installed_by_sysconf(*root); })) {
+    if (damage_of([&] { read_installed_by_sysconf(*root); })) {
       set_aside("packages.json",
                 "sysconf no longer knows which packages it installed: they stay installed when a generation drops "
                 "them (remove them by hand if you no longer want them)");
       if (!options.dry_run) write_installed_by_sysconf(*root, {});
     }
-    if (damaged([&] { read_backups(*root); })) {
+    if (damage_of([&] { read_backups(*root); })) {
       std::string note;
       BackupRecord found = backups_on_disk(*root, note);
       set_aside("backups.json", note);
       if (!options.dry_run) write_backups(*root, found);
     }
-    if (damaged([&] { read_hook_record(*root); }))
+    if (damage_of([&] { read_hook_record(*root); }))
       set_aside("hooks.json", "every activation hook runs again at the next switch");
   } catch (const FsError& e) {
     ctx.diags().error(e.what(), SourcePos{});

@@ -5,6 +5,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "activate/backups.h"
+#include "activate/hook_record.h"
+#include "activate/journal.h"
+#include "activate/packages.h"
 #include "activate/state_file.h"
 
 namespace sc {
@@ -37,10 +41,22 @@ std::optional<int> take_lock(CommandContext& ctx, const Root& root, bool wait, S
   }
 }
 
+std::optional<std::string> damage_of(const std::function<void()>& read) {
+  try {
+    read();
+    return std::nullopt;
+  } catch (const DamagedState& e) {
+    return e.what();
+  }
+}
+
 std::optional<int> refuse_damaged_state(CommandContext& ctx, const Root& root) {
   std::vector<std::string> damage;
   try {
-    damage = damaged_state(root);
+    for (auto read : std::initializer_list<std::function<void()>>{
+             [&] { read_journal(root); }, [&] { read_installed_by_sysconf(root); }, [&] { read_backups(root); },
+             [&] { read_hook_record(root); }})
+      if (auto what = damage_of(read)) damage.push_back(*what);
   } catch (const FsError& e) {
     damage.push_back(e.what());
   }

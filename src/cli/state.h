@@ -2,6 +2,7 @@
 // reading generations back from the store.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,10 @@ std::unique_ptr<Root> open_root(CommandContext& ctx, bool read_only);
 // Takes the state lock. Returns an exit code to stop with (4 when another
 // sysconf holds it), or nullopt when the lock is held.
 std::optional<int> take_lock(CommandContext& ctx, const Root& root, bool wait, StateLock& lock);
+
+// What is wrong with the record that `read` reads (state_file.h), or
+// nullopt when it is sound.
+std::optional<std::string> damage_of(const std::function<void()>& read);
 
 // Reads every record in /var/lib/sysconf (state_file.h) before a command
 // changes anything. Returns kExitDamagedState, having said which record is
