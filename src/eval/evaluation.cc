@@ -2,6 +2,7 @@
 // elements with the blackhole protocol, and reporting cycles (see evaluation.h).
 #include "eval/evaluation.h"
 
+#include <algorithm>
 #include <functional>
 
 #include <fmt/format.h>
@@ -262,16 +263,19 @@ bool Evaluation::declares(const std::vector<std::string>& path) const {
   return node->option != nullptr;
 }
 
-SourcePos Evaluation::definition_site(const std::vector<std::string>& path) const {
+const MergeDef* Evaluation::best_definition(const std::vector<std::string>& path, size_t& at,
+                                            SourcePos& declared) const {
   const OptionTree& tree = decls_.tree;
   const OptionNode* node = tree.root();
   size_t i = 0;
   for (; i < path.size() && !node->option; ++i) {
     node = tree.child(node, path[i]);
-    if (!node) return SourcePos{};
+    if (!node) return nullptr;
   }
-  if (!node->option) return SourcePos{};
-  SourcePos best = node->option->pos;
+  if (!node->option) return nullptr;
+  declared = node->option->pos;
+  at = i;
+  const MergeDef* best = nullptr;
   size_t best_depth = 0;
   for (const MergeDef& d : defs_[node->option->id]) {
     if (d.when >= 0 && guards_[d.when].state == 2) continue;  // its condition is false: it defines nothing
@@ -282,11 +286,45 @@ SourcePos Evaluation::definition_site(const std::vector<std::string>& path) cons
     while (depth < common && d.rest[depth] == path[i + depth]) ++depth;
     if (depth < common) continue;
     if (depth + 1 > best_depth) {
-      best = d.pos;
+      best = &d;
       best_depth = depth + 1;
     }
   }
   return best;
+}
+
+Evaluation::Origin Evaluation::definition_origin(const std::vector<std::string>& path) const {
+  Origin origin{path, SourcePos{}};
+  // A [[for]] element passed on whole ("{{ file.value }}") is followed to
+  // where it was written; a bounded number of times, as blocks may chain.
+  for (int hop = 0; hop < 8; ++hop) {
+    size_t at = 0;
+    SourcePos declared;
+    const MergeDef* d = best_definition(origin.path, at, declared);
+    origin.pos = d ? d->pos : declared;
+    if (!d || !d->scope || d->rest_size > origin.path.size() - at || d->value->kind != ValueKind::Template) break;
+    const Template& t = *d->value->tmpl;
+    if (t.parts.size() != 1 || !t.parts[0].expr || !t.parts[0].filters.empty() ||
+        t.parts[0].expr->kind != Expr::Kind::Path)
+      break;
+    const std::vector<std::string>& read = t.parts[0].expr->path;
+    const Scope* element = d->scope->find(read[0]);
+    if (!element || element->kind != Scope::Kind::ForElement || !element->option || read.size() < 2 ||
+        read[1] != "value" || !element->key || element->key->kind != ValueKind::String)
+      break;
+    std::vector<std::string> next;
+    for (const OptionNode* n = element->option->node; n && n->parent; n = n->parent) next.emplace_back(n->name);
+    std::reverse(next.begin(), next.end());
+    next.emplace_back(element->key->str());
+    next.insert(next.end(), read.begin() + 2, read.end());
+    next.insert(next.end(), origin.path.begin() + static_cast<long>(at + d->rest_size), origin.path.end());
+    origin.path = std::move(next);
+  }
+  return origin;
+}
+
+SourcePos Evaluation::definition_site(const std::vector<std::string>& path) const {
+  return definition_origin(path).pos;
 }
 
 Evaluation::Result Evaluation::option_value(const OptionInfo& option) {

@@ -92,7 +92,16 @@ class Evaluation : public Interpolator {
   // Where `path` (an option or a path into one) was defined: the first
   // active-or-not definition that reaches it, else the declaration. For
   // errors found after evaluation, when rendering.
+  // A definition made by a [[for]] that passes its element whole
+  // ("{{ file.value }}") is followed to the element's own definition.
   SourcePos definition_site(const std::vector<std::string>& path) const;
+  // The same, with the path that definition wrote: errors name it
+  // (`xdg.configFile."x"`, not the home.file element it becomes).
+  struct Origin {
+    std::vector<std::string> path;
+    SourcePos pos;
+  };
+  Origin definition_origin(const std::vector<std::string>& path) const;
 
   // Whether `path` names a declared option (reading it is then never an
   // unknown-option error).
@@ -103,6 +112,9 @@ class Evaluation : public Interpolator {
   Arena& arena() { return arena_; }
 
  private:
+  // The active definition of `path` that names the most of it, or null; `at`:
+  // where the option ends in `path`; `declared`: the option's declaration.
+  const MergeDef* best_definition(const std::vector<std::string>& path, size_t& at, SourcePos& declared) const;
   enum class State : uint8_t { Todo, Busy, Done, Failed };
   struct Frame {
     const OptionInfo* option;

@@ -49,6 +49,8 @@ class Renderer {
     const Evaluation& eval;
     std::vector<std::string> path;
     SourcePos get() const { return eval.definition_site(path); }
+    // The option path to name: the one written where the site is.
+    std::string name() const { return join_path(eval.definition_origin(path).path); }
   };
 
   // Reads a file named in the configuration (util/config_reader.h says how).
@@ -62,21 +64,20 @@ class Renderer {
     }
   }
 
-  // One entry of environment.etc, home.file or xdg.configFile.
+  // One entry of environment.etc or home.file.
   std::optional<RenderedFile> file_entry(Evaluation& eval, const std::vector<std::string>& option, const std::string& key,
                                          const Value* entry, bool home) {
     std::vector<std::string> path = option;
     path.push_back(key);
     Site site{eval, path};
-    std::string name = join_path(path);
     RenderedFile f;
     static const char* kSources[] = {"text", "source", "template", "format", "symlink", "secret"};
     std::vector<std::string> given;
     for (const char* s : kSources)
       if (field(entry, s)) given.push_back(s);
     if (given.size() != 1) {
-      error(given.empty() ? fmt::format("`{}` has no content", name)
-                          : fmt::format("`{}` sets {}: only one of them can give the content", name,
+      error(given.empty() ? fmt::format("`{}` has no content", site.name())
+                          : fmt::format("`{}` sets {}: only one of them can give the content", site.name(),
                                         list_words(given, " and ")),
             site.get(), "set exactly one of text, source, template, format (with settings), symlink or secret");
       return std::nullopt;
@@ -119,7 +120,7 @@ class Renderer {
       std::string problem;
       auto text = render_format(format, settings, problem);
       if (!text) {
-        error(fmt::format("cannot render `{}` as {}: {}", name, format, problem), site.get());
+        error(fmt::format("cannot render `{}` as {}: {}", site.name(), format, problem), site.get());
         return std::nullopt;
       }
       f.content = std::move(*text);
@@ -128,13 +129,13 @@ class Renderer {
       f.target = text_field(entry, "symlink");
     } else {
       if (home) {
-        error(fmt::format("`{}`: secrets are for /etc files only", name), site.get());
+        error(fmt::format("`{}`: secrets are for /etc files only", site.name()), site.get());
         return std::nullopt;
       }
       f.kind = RenderedFile::Kind::Secret;
       f.secret = text_field(entry, "secret");
       if (f.secret.empty() || f.secret[0] != '/') {
-        error(fmt::format("`{}`: a secret is an absolute path, read at activation", name), site.get());
+        error(fmt::format("`{}`: a secret is an absolute path, read at activation", site.name()), site.get());
         return std::nullopt;
       }
     }
@@ -147,12 +148,12 @@ class Renderer {
       f.group = text_field(entry, "group", "root");
       if (f.kind == RenderedFile::Kind::Secret && f.mode == "symlink") f.mode = "0400";  // a secret is always a copy
       if (f.mode != "symlink" && !valid_mode(f.mode)) {
-        error(fmt::format("`{}.mode` is \"{}\": it must be \"symlink\" or an octal mode such as \"0644\"", name, f.mode),
+        error(fmt::format("`{}.mode` is \"{}\": it must be \"symlink\" or an octal mode such as \"0644\"", site.name(), f.mode),
               site.get());
         return std::nullopt;
       }
       if (f.mode != "symlink" && f.kind == RenderedFile::Kind::Symlink) {
-        error(fmt::format("`{}` is a symlink and cannot have the mode {}", name, f.mode), site.get());
+        error(fmt::format("`{}` is a symlink and cannot have the mode {}", site.name(), f.mode), site.get());
         return std::nullopt;
       }
     }
@@ -171,24 +172,27 @@ class Renderer {
       path.push_back(key);
       return path;
     }
-    std::string defined_by() const { return option || !site.empty() ? join_path(option_path()) : file.path; }
+    std::string defined_by(const Evaluation& eval) const {
+      return option || !site.empty() ? join_path(eval.definition_origin(option_path()).path) : file.path;
+    }
   };
 
-  // Every enabled entry of an attrsOf(file) option, with `prefix` before its key.
-  void file_entries(Evaluation& eval, const std::vector<std::string>& option, const std::string& prefix, bool home,
-                    std::vector<Collected>& out) {
+  // Every enabled entry of an attrsOf(file) option. A home's key may start
+  // with `~/`, as its path is written elsewhere.
+  void file_entries(Evaluation& eval, const std::vector<std::string>& option, bool home, std::vector<Collected>& out) {
     const Value* entries = value(eval, option);
     if (!entries || !entries->is_table()) return;
     for (auto e = entries->begin_entries(); e != entries->end_entries(); ++e) {
       std::string key(e->key);
       if (const Value* enable = field(e->value, "enable"); enable && enable->kind == ValueKind::Bool && !enable->boolean)
         continue;
-      std::string rel = prefix + key;
+      std::string rel = home && key.rfind("~/", 0) == 0 ? key.substr(2) : key;
       while (!rel.empty() && rel.back() == '/') rel.pop_back();
       if (!is_clean_relative(rel)) {
         std::vector<std::string> path = option;
         path.push_back(key);
-        error(fmt::format("`{}` is not a clean relative path", join_path(path)), eval.definition_site(path),
+        error(fmt::format("`{}` is not a clean relative path", join_path(eval.definition_origin(path).path)),
+              eval.definition_site(path),
               "paths are relative, without `.`, `..` or empty components");
         continue;
       }
@@ -255,15 +259,25 @@ class Renderer {
                      [](const Collected& a, const Collected& b) { return a.file.path < b.file.path; });
     std::vector<RenderedFile> out;
     out.reserve(files.size());
+    // Each file is moved to `out` once checked: compare with the path kept here.
+    std::string previous;
     for (size_t i = 0; i < files.size(); ++i) {
-      const std::string& path = files[i].file.path;
-      if (i > 0 && files[i - 1].file.path == path) {
+      const std::string path = files[i].file.path;
+      if (i > 0 && previous == path) {
         const Collected& first = files[i - 1];
         if (files[i].option || !files[i].site.empty()) {
-          error(fmt::format("`{}` and `{}` both define the file {}", first.defined_by(), files[i].defined_by(), path),
-                eval.definition_site(files[i].option_path()));
+          Diagnostic d;
+          d.message = fmt::format("`{}` and `{}` both define the file {}", first.defined_by(eval),
+                                  files[i].defined_by(eval), path);
+          d.pos = eval.definition_site(files[i].option_path());
+          if (first.option || !first.site.empty())
+            d.notes.push_back(Note{fmt::format("`{}` is defined here", first.defined_by(eval)),
+                                   eval.definition_site(first.option_path())});
+          d.help = "define the file once";
+          ctx_.diags.add(std::move(d));
+          ok_ = false;
         } else {
-          error(fmt::format("`{}` defines {}, which sysconf generates from users.users", first.defined_by(), path),
+          error(fmt::format("`{}` defines {}, which sysconf generates from users.users", first.defined_by(eval), path),
                 SourcePos{});
         }
         continue;
@@ -273,7 +287,8 @@ class Renderer {
                                      [](const Collected& c, const std::string& p) { return c.file.path < p; });
       if (inside != files.end() && inside->file.path.rfind(below, 0) == 0)
         error(fmt::format("{} is a file, so {} cannot be inside it", path, inside->file.path), SourcePos{},
-              fmt::format("`{}` and `{}` cannot both be defined", files[i].defined_by(), inside->defined_by()));
+              fmt::format("`{}` and `{}` cannot both be defined", files[i].defined_by(eval), inside->defined_by(eval)));
+      previous = path;
       out.push_back(std::move(files[i].file));
     }
     return out;
@@ -376,7 +391,7 @@ class Renderer {
     Evaluation& system = *host.system->eval;
     static const std::vector<std::string> etc_option{"environment", "etc"};
     std::vector<Collected> etc;
-    file_entries(system, etc_option, "", false, etc);
+    file_entries(system, etc_option, false, etc);
     users(system, out);
     if (!out.users.empty() || !out.groups.empty()) {
       etc.push_back(generated("/etc/sysusers.d/sysconf.conf", sysusers_file(out.users, out.groups)));
@@ -393,10 +408,9 @@ class Renderer {
       home.user = h.user.name;
       home.home = h.user.home;
       Evaluation& eval = *h.config->eval;
-      static const std::vector<std::string> home_file_option{"home", "file"}, xdg_option{"xdg", "configFile"};
+      static const std::vector<std::string> home_file_option{"home", "file"};
       std::vector<Collected> files;
-      file_entries(eval, home_file_option, "", true, files);
-      file_entries(eval, xdg_option, ".config/", true, files);
+      file_entries(eval, home_file_option, true, files);
       units(eval, {"systemd", "user"}, ".config/systemd/user/", files, out.objects, home.home);
       home.files = sorted_files(eval, std::move(files));
       home.packages = string_list(value(eval, {"home", "packages"}));

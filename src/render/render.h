@@ -2,7 +2,7 @@
 // packages, users and hooks of one generation. Reads the few primitive
 // options the engine understands (DESIGN.md section 2): environment.etc,
 // environment.systemPackages, users.users/groups, system.activation.hooks,
-// and per user home.file, xdg.configFile, home.packages.
+// and per user home.file, home.packages.
 #pragma once
 
 #include <optional>

@@ -198,6 +198,67 @@ class TestRendering(unittest.TestCase):
         self.assertIn("hosts/t/default.toml:", r.stderr)
 
 
+    def xdg_tree(self, apps, home_extra=""):
+        """A home that imports home/sub/apps.toml, whose relative paths are
+        relative to home/sub/."""
+        h.set_home_module(self.tree, 'imports = ["./sub/apps.toml"]\n[config]\n' + home_extra)
+        h.write(os.path.join(self.tree, "home", "sub", "apps.toml"), "[config]\n" + apps)
+        h.write(os.path.join(self.tree, "home", "sub", "files", "run.sh"), "#!/bin/sh\necho run\n")
+        h.write(os.path.join(self.tree, "home", "sub", "files", "t.tmpl"), "host {{ os.networking.hostName }}\n")
+
+    def test_xdg_config_file_is_home_file_under_dot_config(self):
+        # xdg.configFile is a [[for]] block in modules/home/files.toml: each
+        # field still works, and its paths are relative to the file that wrote them.
+        self.xdg_tree('xdg.configFile."app/run.sh" = { source = "files/run.sh", executable = true, '
+                      'onChange = "echo ran >> .xdg-log" }\n'
+                      'xdg.configFile."app/t.conf".template = "files/t.tmpl"\n'
+                      'xdg.configFile."app/s.ini" = { format = "ini", settings = { a = { b = 1 } } }\n'
+                      'xdg.configFile."app/off" = { text = "x", enable = false }\n')
+        self.switch(env={"SYSCONF_TEST_RUN_ON_CHANGE": "1"})
+        home = os.path.join(self.root, "home/craig")
+        self.assertEqual(h.read_in_root(self.root, "/home/craig/.config/app/run.sh"), b"#!/bin/sh\necho run\n")
+        run = h.resolve_in_root(self.root, "/home/craig/.config/app/run.sh")
+        self.assertEqual(os.stat(run).st_mode & 0o777, 0o555, "executable = true")
+        self.assertEqual(h.read_in_root(self.root, "/home/craig/.config/app/t.conf"), b"host testhost\n")
+        self.assertEqual(h.read_in_root(self.root, "/home/craig/.config/app/s.ini"), b"[a]\nb=1\n")
+        self.assertFalse(os.path.lexists(os.path.join(home, ".config/app/off")), "enable = false")
+        with open(os.path.join(home, ".xdg-log")) as f:
+            self.assertEqual(f.read(), "ran\n", "onChange ran")
+        # `sysconf option` shows the generated home.file element with its block and element.
+        r = h.run(self.tree, self.root, "t", "option", "home.file", "--user", "craig")
+        self.assertEqual(r.returncode, 0, h.describe(r))
+        self.assertRegex(r.stdout, r'modules/home/files\.toml:\d+:\d+, for file = "app/run\.sh"')
+        r = h.run(self.tree, self.root, "t", "option", "xdg.configFile", "--user", "craig")
+        self.assertEqual(r.returncode, 0, h.describe(r))
+        self.assertIn("home/sub/apps.toml", r.stdout)
+
+    def test_xdg_config_file_errors_point_at_its_definition(self):
+        self.xdg_tree('xdg.configFile."app/run.sh".source = "files/missing.sh"\n')
+        r = h.run(self.tree, self.root, "t", "build")
+        self.assertEqual(r.returncode, 1, h.describe(r))
+        self.assertIn("cannot read `home/sub/files/missing.sh`", r.stderr)
+        self.assertIn("--> home/sub/apps.toml:2:29", r.stderr)
+        self.xdg_tree('\nxdg.configFile."app/x" = { text = "a", source = "files/run.sh" }\n')
+        r = h.run(self.tree, self.root, "t", "build")
+        self.assertEqual(r.returncode, 1, h.describe(r))
+        self.assertIn("`xdg.configFile.\"app/x\"` sets text and source", r.stderr)
+        self.assertIn("--> home/sub/apps.toml:3:", r.stderr)
+        self.xdg_tree('xdg.configFile."app/t.conf".template = "files/t.tmpl"\n')
+        h.write(os.path.join(self.tree, "home", "sub", "files", "t.tmpl"), "a\nb {{ os.networking.hostNam }}\n")
+        r = h.run(self.tree, self.root, "t", "build")
+        self.assertEqual(r.returncode, 1, h.describe(r))
+        self.assertIn("home/sub/files/t.tmpl:2:3", r.stderr)
+
+    def test_same_file_as_home_file_and_xdg_config_file_conflicts(self):
+        # As home-manager's "conflicting managed target files": both sites named.
+        self.xdg_tree('xdg.configFile."both".text = "b\\n"\n', home_extra='home.file.".config/both".text = "a\\n"\n')
+        r = h.run(self.tree, self.root, "t", "build")
+        self.assertEqual(r.returncode, 1, h.describe(r))
+        self.assertIn("`home.file.\".config/both\"` and `xdg.configFile.both` both define the file .config/both",
+                      r.stderr)
+        self.assertIn("--> home/sub/apps.toml:2:23", r.stderr)
+        self.assertIn("note: `home.file.\".config/both\"` is defined here\n  --> home/default.toml:3:26", r.stderr)
+
     def test_mount_point_in_the_way_stops_before_anything_changes(self):
         """HAZARDS.md 9: a bind mount on a path the configuration manages."""
         if not shutil.which("unshare"):
