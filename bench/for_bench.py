@@ -114,7 +114,7 @@ def main(args, sizes, runs, sysconf, floor):
     section = render(rows, existing, runs, args.nix_runs)
     print(section)
     if not args.quick:
-        replace_section(args.out, section)
+        run_bench.replace_section(args.out, section, BEGIN, END)
         print("written to %s" % args.out)
 
 
@@ -179,15 +179,3 @@ def render(rows, existing, runs, nix_runs):
             TODAY_RATIO, ratio, "met" if ratio <= TODAY_RATIO else "missed"))
     out.append(END)
     return "\n".join(out) + "\n"
-
-
-def replace_section(path, section):
-    """Puts `section` in place of the file's previous one, or at its end."""
-    text = open(path).read() if os.path.exists(path) else ""
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    with open(path, "w") as f:
-        f.write(text)

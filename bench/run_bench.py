@@ -253,9 +253,28 @@ def main():
     table = render_table(rows, laptop)
     print(table)
     if not args.quick:
-        with open(args.out, "w") as f:
-            f.write(table)
+        replace_section(args.out, BEGIN + "\n" + table.rstrip("\n") + "\n" + END + "\n", BEGIN, END, at_start=True)
         print("written to %s" % args.out)
+
+
+# The part of RESULTS.md this script writes; what is around it (notes on the
+# targets, profiles, the [[for]] workload's section) is kept.
+BEGIN, END = "<!-- workload: begin -->", "<!-- workload: end -->"
+
+
+def replace_section(path, section, begin, end, at_start=False):
+    """Puts `section` (which holds its markers `begin` and `end`) in place of
+    the file's previous one, or at its start or end when it has none."""
+    text = open(path).read() if os.path.exists(path) else ""
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + section.rstrip("\n") + rest.split(end, 1)[1]
+    elif at_start:
+        text = section + ("\n" + text if text else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def cpu_model():
