@@ -56,6 +56,13 @@ std::string resolve_module_path(const std::string& path, DirCache* cache) {
 
 namespace {
 
+// Whether `path` names something that is there but is not a file to read
+// (resolve_module_path refuses it without opening it: a FIFO would hang).
+bool exists_but_not_a_module(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
 // What to say about a module path that names no file: a close name in the
 // same directory if there is one, and how paths are resolved.
 std::string missing_file_help(const std::string& path, std::string_view relative_to) {
@@ -131,8 +138,13 @@ class ParallelLoader {
       for (size_t i = 0; i < resolved.size(); ++i) {
         if (resolved[i].empty()) {
           const Import& imp = slot->module->imports[i];
-          slot->diags.error(fmt::format("import of a missing file `{}`", files_.display_path(imp.path)), imp.pos,
-                            missing_file_help(imp.path, "the importing file"));
+          if (exists_but_not_a_module(imp.path))
+            slot->diags.error(fmt::format("import of `{}`, which is not a regular file (a FIFO, device or socket)",
+                                          files_.display_path(imp.path)),
+                              imp.pos);
+          else
+            slot->diags.error(fmt::format("import of a missing file `{}`", files_.display_path(imp.path)), imp.pos,
+                              missing_file_help(imp.path, "the importing file"));
           slot->imports.push_back(-1);
         } else {
           slot->imports.push_back(slot_for(resolved[i]));
@@ -177,8 +189,13 @@ LoadedModules load_modules(const std::vector<ModuleRoot>& roots, SourceFiles& fi
     for (const ModuleRoot& root : roots) {
       std::string canonical = resolve_module_path(root.path);
       if (canonical.empty()) {
-        diags.error(fmt::format("module `{}` does not exist", files.display_path(root.path)), root.pos,
-                    missing_file_help(root.path, "the file that names it"));
+        if (exists_but_not_a_module(root.path))
+          diags.error(fmt::format("module `{}` is not a regular file (a FIFO, device or socket)",
+                                  files.display_path(root.path)),
+                      root.pos);
+        else
+          diags.error(fmt::format("module `{}` does not exist", files.display_path(root.path)), root.pos,
+                      missing_file_help(root.path, "the file that names it"));
         root_slots.push_back(-1);
         out_complete = false;
       } else {
