@@ -287,12 +287,12 @@ class TestGc(StateTestCase):
 
     def test_profile_without_its_current_link_is_kept(self):
         """A home profile whose own link is gone still has numbered links:
-        what they point to stays."""
+        what they point to stays, even when no system generation names it
+        any more (system-1-link removed by hand)."""
         self.three_generations()
-        home_profile = os.path.join(self.root, h.PROFILES, "home-" + USER)
-        current = os.readlink(home_profile)
-        os.unlink(home_profile)
-        kept = self.object_of(current.split("-")[-2], "home-" + USER)
+        os.unlink(os.path.join(self.root, h.PROFILES, "home-" + USER))
+        os.unlink(os.path.join(self.root, h.PROFILES, "system-1-link"))
+        kept = self.object_of(1, "home-" + USER)
         self.sc("gc", expect=0)
         self.assertTrue(os.path.isdir(kept), "the home generation a numbered link names was swept")
 
