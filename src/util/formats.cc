@@ -1,5 +1,6 @@
 #include "util/formats.h"
 
+#include <algorithm>
 #include <cctype>
 #include <sstream>
 
@@ -195,6 +196,60 @@ std::string render_gitconfig(const Value* settings) {
   return out;
 }
 
+// systemd's unit files (systemd.syntax(7)), as NixOS's attrsToSection
+// writes them: each top-level table is a section, [Unit] first and
+// [Install] last; a list repeats its key (an empty string resets a list
+// setting, as `ExecStart=`); booleans are true/false; null leaves a key out,
+// and a section with nothing in it is not written.
+bool unit_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; }
+
+void unit_setting(std::string_view section, std::string_view key, const Value* v, std::string& out) {
+  std::string value = plain(v, fmt::format("the unit setting {}", key));
+  if (value.find('\n') != std::string::npos)
+    throw Unrepresentable{fmt::format("the unit setting {}= in [{}] holds a newline; a list repeats the setting instead",
+                                      key, section)};
+  out += fmt::format("{}={}\n", key, value);
+}
+
+std::string unit_section(std::string_view name, const Value* table) {
+  if (name.empty() || name.find_first_of("[]\n") != std::string_view::npos)
+    throw Unrepresentable{fmt::format("`{}` is not a unit file section's name", name)};
+  std::string body;
+  for (auto k = table->begin_entries(); k != table->end_entries(); ++k) {
+    if (k->value->kind == ValueKind::Null) continue;
+    if (k->key.empty() || !std::all_of(k->key.begin(), k->key.end(), unit_name_char))
+      throw Unrepresentable{fmt::format("`{}` in [{}] is not a unit setting's name", k->key, name)};
+    if (k->value->kind == ValueKind::Table)
+      throw Unrepresentable{fmt::format("the unit setting {}= in [{}] cannot hold a table", k->key, name)};
+    if (k->value->kind == ValueKind::List) {
+      for (auto it = k->value->begin_items(); it != k->value->end_items(); ++it) unit_setting(name, k->key, *it, body);
+    } else {
+      unit_setting(name, k->key, k->value, body);
+    }
+  }
+  return body.empty() ? "" : fmt::format("[{}]\n{}", name, body);
+}
+
+std::string render_systemd(const Value* settings) {
+  std::vector<std::pair<int, const TableEntry*>> sections;
+  for (auto e = settings->begin_entries(); e != settings->end_entries(); ++e) {
+    if (e->value->kind == ValueKind::Null) continue;
+    if (e->value->kind != ValueKind::Table)
+      throw Unrepresentable{fmt::format("a unit file holds sections: `{}` must be a table, not {}", e->key,
+                                        describe_kind(e->value->kind))};
+    sections.emplace_back(e->key == "Unit" ? 0 : e->key == "Install" ? 2 : 1, e);
+  }
+  std::stable_sort(sections.begin(), sections.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  std::string out;
+  for (const auto& [rank, e] : sections) {
+    std::string section = unit_section(e->key, e->value);
+    if (section.empty()) continue;
+    if (!out.empty()) out += '\n';
+    out += section;
+  }
+  return out;
+}
+
 // KDL, niri's configuration language. A table's entries are nodes; each key is
 // written verbatim as the node's head, so it may carry arguments and
 // properties of its own (`'output "eDP-1"'`, `"Mod+T repeat=false"`). A
@@ -308,6 +363,7 @@ std::optional<std::string> render_format(const std::string& format, const Value*
     if (format == "ini") return render_ini(settings);
     if (format == "sh") return render_sh(settings);
     if (format == "gitconfig") return render_gitconfig(settings);
+    if (format == "systemd") return render_systemd(settings);
     if (format == "kdl") {
       std::string out;
       kdl_nodes(settings, 0, out);

@@ -1,7 +1,7 @@
 // Serialisers for `format = "..."` with `settings`: json, toml and yaml by
 // toml++'s real writers (json by our own, which sorts keys), ini, keyvalue
-// kdl (niri's language), sh (export lines) and gitconfig (git's sections
-// and subsections) by the small writers here.
+// kdl (niri's language), sh (export lines), gitconfig (git's sections and
+// subsections) and systemd (unit files) by the small writers here.
 #pragma once
 
 #include <optional>

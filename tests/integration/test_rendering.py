@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What lands on disk for every kind of file entry: text, source (with its
 executable bit), template (with os.*, user.* and filters), format + settings
-(ini, keyvalue, json, toml, yaml, re-parsed here), direct symlinks, copies with
+(ini, keyvalue, json, toml, yaml, re-parsed here; systemd), direct symlinks, copies with
 a mode, and a home file's onChange. Runs the real binary under a scratch root.
 
 Usage: test_rendering.py SYSCONF_BINARY
@@ -37,6 +37,7 @@ environment.etc."app/app.json" = { format = "json", settings = { list = [1, 2], 
 environment.etc."app/app.toml" = { format = "toml", settings = { title = "t", section = { n = 1 } } }
 environment.etc."app/app.yaml" = { format = "yaml", settings = { items = ["a", "b"], n = 2 } }
 environment.etc."zone".symlink = "/usr/share/zoneinfo/UTC"
+environment.etc."app/app.service" = { format = "systemd", settings = { Unit = { Description = "App" }, Service = { ExecStart = ["", "/bin/app --x"] }, Install = { WantedBy = ["multi-user.target"] } } }
 environment.etc."private.conf" = { text = "secret-ish\\n", mode = "0640", group = "craig" }
 """
 
@@ -88,6 +89,8 @@ class TestRendering(unittest.TestCase):
         yaml = self.etc("app/app.yaml").decode()
         self.assertIn("n: 2", yaml)
         self.assertIn("items:", yaml)
+        self.assertEqual(self.etc("app/app.service"), b"[Unit]\nDescription=App\n\n[Service]\nExecStart=\n"
+                         b"ExecStart=/bin/app --x\n\n[Install]\nWantedBy=multi-user.target\n")
         self.assertEqual(os.readlink(os.path.join(self.root, "etc/zone")), "/usr/share/zoneinfo/UTC")
         private = os.path.join(self.root, "etc/private.conf")
         st = os.lstat(private)

@@ -199,6 +199,26 @@ TEST_CASE("formats: sh exports each key, escaping what a double-quoted string wo
         "export N=\"3\"\nexport PATH=\"$HOME/.local/bin:$PATH\"\nexport Q=\"say \\\"hi\\\" \\`x\\` \\\\\\\\\"\n");
 }
 
+TEST_CASE("formats: systemd writes [Unit] first and [Install] last, repeats keys for lists, leaves out null") {
+  std::string settings =
+      "[config.s.Install]\nWantedBy = [\"multi-user.target\"]\n"
+      "[config.s.Service]\nExecStart = [\"\", \"/bin/foo --bar\"]\nRestart = \"on-failure\"\nNice = -5\n"
+      "RemainAfterExit = true\n"
+      "[config.s.Unit]\nDescription = \"Foo, the service\"\nAfter = [\"network.target\", \"b.service\"]\n"
+      "[config.s.X-Empty]\n";
+  CHECK(formatted("systemd", settings) ==
+        "[Unit]\nAfter=network.target\nAfter=b.service\nDescription=Foo, the service\n"
+        "\n[Service]\nExecStart=\nExecStart=/bin/foo --bar\nNice=-5\nRemainAfterExit=true\nRestart=on-failure\n"
+        "\n[Install]\nWantedBy=multi-user.target\n");
+  CHECK(formatted("systemd", "top = 1\n") == "ERROR: a unit file holds sections: `top` must be a table, not an integer");
+  CHECK(formatted("systemd", "[config.s.Service]\nExecStart = \"a\\nb\"\n") ==
+        "ERROR: the unit setting ExecStart= in [Service] holds a newline; a list repeats the setting instead");
+  CHECK(formatted("systemd", "[config.s.Service]\n'Exec Start' = \"a\"\n") ==
+        "ERROR: `Exec Start` in [Service] is not a unit setting's name");
+  CHECK(formatted("systemd", "[config.s.Service.x]\ny = 1\n") ==
+        "ERROR: the unit setting x= in [Service] cannot hold a table");
+}
+
 TEST_CASE("formats: gitconfig quotes strings, nests subsections and repeats keys for lists") {
   std::string settings =
       "[config.s.user]\nname = 'Craig \"C\" Smith'\nemail = \"c@example.org\"\n"
