@@ -12,6 +12,12 @@ namespace sc {
 
 namespace {
 constexpr const char* kFile = "backups.json";
+
+// first, first.1, first.2, ...: the names a path's backups take in turn.
+std::string backup_candidate(const std::string& first, int n) {
+  if (n > 1000) throw FsError(fmt::format("too many backups named `{}`", first), EEXIST);
+  return n == 0 ? first : fmt::format("{}.{}", first, n);
+}
 }  // namespace
 
 BackupRecord backups_from_json(const nlohmann::json& j) {
@@ -42,12 +48,15 @@ BackupRecord read_backups(const Root& root) {
 void write_backups(const Root& root, const BackupRecord& record) { write_state_file(root, kFile, backups_to_json(record)); }
 
 std::string free_backup_name(int dir, const std::string& first) {
-  std::string backup = first;
-  for (int n = 1; !absent_at(dir, backup); ++n) {
-    backup = fmt::format("{}.{}", first, n);
-    if (n > 1000) throw FsError(fmt::format("too many backups named `{}`", first), EEXIST);
-  }
-  return backup;
+  int n = 0;
+  while (!absent_at(dir, backup_candidate(first, n))) ++n;
+  return backup_candidate(first, n);
+}
+
+std::string newest_backup_name(int dir, const std::string& first) {
+  int n = 0;
+  while (n <= 1000 && !absent_at(dir, backup_candidate(first, n))) ++n;
+  return n == 0 ? "" : backup_candidate(first, n - 1);
 }
 
 RemovalNote note_removal(Removal removal, const std::string& shown, const std::optional<std::string>& backup, int dir,

@@ -35,6 +35,10 @@ nlohmann::json backups_to_json(const BackupRecord& record);
 // and never a backup that is not recorded.
 std::string free_backup_name(int dir, const std::string& first);
 
+// The newest backup named `first` or `first`.N in `dir` (the last before
+// the first free name), or "" when there is none.
+std::string newest_backup_name(int dir, const std::string& first);
+
 // What became of a path sysconf stopped managing (remove_managed).
 enum class Removal {
   Removed,      // sysconf's entry removed; there was no backup

@@ -46,7 +46,6 @@ class Reporter {
       done += static_cast<size_t>(n);
     }
   }
-  void line(char kind, const std::string& text) { send(kind, text); }
   // Sends, then waits for the parent's answer: whether it did what was asked.
   bool ask(char kind, const std::string& payload) {
     send(kind, payload);
@@ -97,8 +96,8 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
     try {
       switch (step.op) {
         case FileOp::Keep: break;
-        case FileOp::LeaveEdited: report.line('M', fmt::format("~{}/{}: {}", plan.user, step.path, step.note)); break;
-        case FileOp::Blocked: report.line('E', fmt::format("~{}/{}: {}", plan.user, step.path, step.note)); break;
+        case FileOp::LeaveEdited: report.send('M', fmt::format("~{}/{}: {}", plan.user, step.path, step.note)); break;
+        case FileOp::Blocked: report.send('E', fmt::format("~{}/{}: {}", plan.user, step.path, step.note)); break;
         // A path no longer managed that is not as sysconf left it may be a
         // put-back a crash interrupted: remove_managed finishes it.
         case FileOp::LeaveGone:
@@ -116,7 +115,7 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
                 if (fault_point_armed("home-restore-exchanged")) report.ask('K', "home-restore-exchanged");
               });
           RemovalNote note = note_removal(removal, key, backup, dir.get(), step.note);
-          if (!note.message.empty()) report.line('M', note.message);
+          if (!note.message.empty()) report.send('M', note.message);
           if (note.forget) report.send('R', key);
           break;
         }
@@ -135,12 +134,12 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
             std::string backup = reusable_backup(backups, key, dir.get());
             if (backup.empty()) backup = free_backup_name(dir.get(), backup_name("/" + step.path));
             if (!report.ask('B', key + '\0' + backup)) {
-              report.line('E', fmt::format("{}: in the way, and its backup could not be recorded; left alone", key));
+              report.send('E', fmt::format("{}: in the way, and its backup could not be recorded; left alone", key));
               break;
             }
             if (!rename_noreplace(dir.get(), name, backup))
               throw FsError(fmt::format("`{}` appeared while sysconf was moving the file aside", backup), EEXIST);
-            report.line('M', fmt::format("{}: not managed by sysconf; moved to {}", key, backup));
+            report.send('M', fmt::format("{}: not managed by sysconf; moved to {}", key, backup));
           }
           const ManifestFile& e = *step.entry;
           ensure_symlink_at(dir.get(), name, e.type == "symlink" ? e.target : home_link_target(plan.user, step.path));
@@ -148,18 +147,18 @@ void apply(int home, const HomePlan& plan, const BackupRecord& backups, bool run
           if (changed && !e.on_change.empty()) {
             if (run_on_change) {
               std::string error = run_user_command(home, e.on_change, as.env, [&](const std::string& line) {
-                report.line('M', fmt::format("{}: {}", plan.user, line));
+                report.send('M', fmt::format("{}: {}", plan.user, line));
               });
-              if (!error.empty()) report.line('E', fmt::format("~{}/{}: onChange failed: {}", plan.user, step.path, error));
+              if (!error.empty()) report.send('E', fmt::format("~{}/{}: onChange failed: {}", plan.user, step.path, error));
             } else {
-              report.line('M', fmt::format("~{}/{}: onChange not run under --root", plan.user, step.path));
+              report.send('M', fmt::format("~{}/{}: onChange not run under --root", plan.user, step.path));
             }
           }
           break;
         }
       }
     } catch (const FsError& e) {
-      report.line('E', fmt::format("~{}/{}: {}", plan.user, step.path, e.what()));
+      report.send('E', fmt::format("~{}/{}: {}", plan.user, step.path, e.what()));
     }
   }
 }
@@ -203,7 +202,7 @@ UnitPlan decode_lists(const std::string& text) {
     // The groups first, while root may still set them; then the gid, then the uid.
     if (setgroups(as.groups.size(), as.groups.data()) != 0 || setresgid(account.gid, account.gid, account.gid) != 0 ||
         setresuid(account.uid, account.uid, account.uid) != 0) {
-      report.line('E', fmt::format("cannot become user {}: {}", plan.user, std::strerror(errno)));
+      report.send('E', fmt::format("cannot become user {}: {}", plan.user, std::strerror(errno)));
       _exit(1);
     }
   }
@@ -215,7 +214,7 @@ UnitPlan decode_lists(const std::string& text) {
   // Each step's messages reach the parent as they are made.
   auto unit_report = [&] {
     UnitJobsReport r;
-    r.live = [&](const std::string& text, bool failure) { report.line(failure ? 'E' : 'M', text); };
+    r.live = [&](const std::string& text, bool failure) { report.send(failure ? 'E' : 'M', text); };
     return r;
   };
   if (!units.old_units.units.empty() || !units.new_units.units.empty()) {
@@ -225,7 +224,7 @@ UnitPlan decode_lists(const std::string& text) {
     if (manager) active = manager->active_units(error);
     if (!manager || !error.empty()) {
       manager.reset();
-      report.line('M', fmt::format("{}: not started ({}); they start at the next login",
+      report.send('M', fmt::format("{}: not started ({}); they start at the next login",
                                    label, units.address ? error : "the user has no running manager"));
     } else {
       unit_plan = plan_units(units.old_units, units.new_units, active);
@@ -233,7 +232,7 @@ UnitPlan decode_lists(const std::string& text) {
       // What must come back is in the journal before anything stops, so that
       // a crash between the stop and the start loses no running unit.
       if (!report.ask('P', encode_lists(unit_plan))) {
-        report.line('E', fmt::format("{}: the journal could not record them; none was stopped", label));
+        report.send('E', fmt::format("{}: the journal could not record them; none was stopped", label));
         unit_plan.stop.clear();
       }
       UnitJobsReport r = unit_report();

@@ -10,7 +10,6 @@
 
 #include "activate/command.h"
 #include "cli/commands.h"
-#include "util/exit_fast.h"
 #include "cli/host_session.h"
 #include "cli/package_warnings.h"
 #include "cli/progress.h"
@@ -18,6 +17,7 @@
 #include "plan/plan.h"
 #include "render/render.h"
 #include "store/store.h"
+#include "util/exit_fast.h"
 
 namespace sc {
 

@@ -5,8 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
-#include "util/exit_fast.h"
 #include "cli/host_session.h"
+#include "util/exit_fast.h"
 #include "util/json_writer.h"
 
 namespace sc {

@@ -44,13 +44,7 @@ BackupRecord backups_on_disk(const Root& root, std::string& note) {
     auto [parent, name] = split_parent(rel);
     try {
       Fd dir = open_dir_beneath(base, parent, false);
-      std::string newest;
-      for (int n = 0; n <= 1000; ++n) {
-        std::string candidate = n == 0 ? first : fmt::format("{}.{}", first, n);
-        if (stat_at(dir.get(), candidate).type == FileStat::Type::Missing) break;
-        newest = candidate;
-      }
-      if (!newest.empty()) found[key] = newest;
+      if (std::string newest = newest_backup_name(dir.get(), first); !newest.empty()) found[key] = newest;
     } catch (const FsError&) {
       // A directory that is not there holds no backup.
     }

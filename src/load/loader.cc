@@ -56,13 +56,6 @@ std::string resolve_module_path(const std::string& path, DirCache* cache) {
 
 namespace {
 
-// Whether `path` names something that is there but is not a file to read
-// (resolve_module_path refuses it without opening it: a FIFO would hang).
-bool exists_but_not_a_module(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
-}
-
 // What to say about a module path that names no file: a close name in the
 // same directory if there is one, and how paths are resolved.
 std::string missing_file_help(const std::string& path, std::string_view relative_to) {
@@ -75,6 +68,24 @@ std::string missing_file_help(const std::string& path, std::string_view relative
   std::string how = fmt::format("paths are relative to {}, and a directory means its default.toml", relative_to);
   if (near.empty()) return "check the path: " + how;
   return fmt::format("did you mean `{}`? ({})", near[0], how);
+}
+
+// The error for a module path (an import, or a root module) that
+// resolve_module_path could not resolve: not there, or there but not a file
+// to read (it is refused without being opened: a FIFO would hang).
+void report_unresolved(Diagnostics& diags, const SourceFiles& files, const std::string& path, SourcePos pos,
+                       bool import) {
+  std::string shown = files.display_path(path);
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    diags.error(import ? fmt::format("import of `{}`, which is not a regular file (a FIFO, device or socket)", shown)
+                       : fmt::format("module `{}` is not a regular file (a FIFO, device or socket)", shown),
+                pos);
+  } else if (import) {
+    diags.error(fmt::format("import of a missing file `{}`", shown), pos, missing_file_help(path, "the importing file"));
+  } else {
+    diags.error(fmt::format("module `{}` does not exist", shown), pos, missing_file_help(path, "the file that names it"));
+  }
 }
 
 // One file of the closure, found by some worker.
@@ -138,13 +149,7 @@ class ParallelLoader {
       for (size_t i = 0; i < resolved.size(); ++i) {
         if (resolved[i].empty()) {
           const Import& imp = slot->module->imports[i];
-          if (exists_but_not_a_module(imp.path))
-            slot->diags.error(fmt::format("import of `{}`, which is not a regular file (a FIFO, device or socket)",
-                                          files_.display_path(imp.path)),
-                              imp.pos);
-          else
-            slot->diags.error(fmt::format("import of a missing file `{}`", files_.display_path(imp.path)), imp.pos,
-                              missing_file_help(imp.path, "the importing file"));
+          report_unresolved(slot->diags, files_, imp.path, imp.pos, true);
           slot->imports.push_back(-1);
         } else {
           slot->imports.push_back(slot_for(resolved[i]));
@@ -189,13 +194,7 @@ LoadedModules load_modules(const std::vector<ModuleRoot>& roots, SourceFiles& fi
     for (const ModuleRoot& root : roots) {
       std::string canonical = resolve_module_path(root.path);
       if (canonical.empty()) {
-        if (exists_but_not_a_module(root.path))
-          diags.error(fmt::format("module `{}` is not a regular file (a FIFO, device or socket)",
-                                  files.display_path(root.path)),
-                      root.pos);
-        else
-          diags.error(fmt::format("module `{}` does not exist", files.display_path(root.path)), root.pos,
-                      missing_file_help(root.path, "the file that names it"));
+        report_unresolved(diags, files, root.path, root.pos, false);
         root_slots.push_back(-1);
         out_complete = false;
       } else {

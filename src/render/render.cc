@@ -191,8 +191,8 @@ class Renderer {
       if (!is_clean_relative(rel)) {
         std::vector<std::string> path = option;
         path.push_back(key);
-        error(fmt::format("`{}` is not a clean relative path", join_path(eval.definition_origin(path).path)),
-              eval.definition_site(path),
+        Site site{eval, path};
+        error(fmt::format("`{}` is not a clean relative path", site.name()), site.get(),
               "paths are relative, without `.`, `..` or empty components");
         continue;
       }

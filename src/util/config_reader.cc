@@ -35,21 +35,24 @@ ConfigReader::ConfigReader(const std::string& config_dir) : dir_(config_dir) {
   }
 }
 
-bool ConfigReader::owner_can_read(const struct stat& st) const {
-  if (owner_ == 0) return true;
-  if (st.st_uid == owner_) return (st.st_mode & S_IRUSR) != 0;
-  if (std::find(owner_groups_.begin(), owner_groups_.end(), st.st_gid) != owner_groups_.end())
-    return (st.st_mode & S_IRGRP) != 0;
-  return (st.st_mode & S_IROTH) != 0;
+void ConfigReader::require_owner_can_read(const struct stat& st, const std::string& path, const char* use) const {
+  auto readable = [&] {
+    if (owner_ == 0) return true;
+    if (st.st_uid == owner_) return (st.st_mode & S_IRUSR) != 0;
+    if (std::find(owner_groups_.begin(), owner_groups_.end(), st.st_gid) != owner_groups_.end())
+      return (st.st_mode & S_IRGRP) != 0;
+    return (st.st_mode & S_IROTH) != 0;
+  };
+  if (!readable())
+    throw FsError(fmt::format("`{}` is not readable by the configuration's owner (uid {}), so sysconf will not {} it",
+                              path, owner_, use),
+                  EACCES);
 }
 
 std::string ConfigReader::read_module(const std::string& path) const {
   struct stat st;
   std::string data = read_regular_at(AT_FDCWD, path, 0, path, &st);
-  if (!owner_can_read(st))
-    throw FsError(fmt::format("`{}` is not readable by the configuration's owner (uid {}), so sysconf will not read it",
-                              path, owner_),
-                  EACCES);
+  require_owner_can_read(st, path, "read");
   return data;
 }
 
@@ -63,11 +66,7 @@ std::string ConfigReader::read(const std::string& path, const Root& root, bool* 
   } else {
     data = read_regular_at(root.fd(), Root::relative(path), RESOLVE_IN_ROOT, path, &st);
   }
-  if (!owner_can_read(st))
-    throw FsError(fmt::format("`{}` is not readable by the configuration's owner (uid {}), so sysconf will not "
-                              "publish it",
-                              path, owner_),
-                  EACCES);
+  require_owner_can_read(st, path, "publish");
   if (executable) *executable = (st.st_mode & S_IXUSR) != 0;
   return data;
 }

@@ -37,7 +37,9 @@ class ConfigReader {
   const std::string& dir() const { return dir_; }
 
  private:
-  bool owner_can_read(const struct stat& st) const;
+  // Throws FsError unless the configuration's owner could read the file
+  // `path` whose metadata is `st`; `use` says what sysconf would do with it.
+  void require_owner_can_read(const struct stat& st, const std::string& path, const char* use) const;
 
   std::string dir_;
   Fd fd_;

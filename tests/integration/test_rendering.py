@@ -290,17 +290,27 @@ class TestRendering(unittest.TestCase):
 
 
 
-class TestStartAt(unittest.TestCase):
+class ScratchSwitch(unittest.TestCase):
+    def switched(self, host, home=None):
+        """A tree of `host` (and `home`) switched into a fresh scratch root; returns the root."""
+        scratch = tempfile.mkdtemp(prefix="sysconf-render-")
+        self.addCleanup(shutil.rmtree, scratch, ignore_errors=True)
+        tree = os.path.join(scratch, "tree")
+        h.make_tree(tree, "t", host, home)
+        root = h.make_root(scratch)
+        r = h.run(tree, root, "t", "switch")
+        self.assertEqual(r.returncode, 0, h.describe(r))
+        return root
+
+
+class TestStartAt(ScratchSwitch):
     """systemd.services.NAME.startAt (and systemd.user.services'), as NixOS:
     a timer of the same name, OnCalendar= for each event, wanted by
     timers.target, merging with the timer's own settings; written in the
     library as a [[for]] block."""
 
     def test_timers_from_start_at(self):
-        scratch = tempfile.mkdtemp(prefix="sysconf-startat-")
-        self.addCleanup(shutil.rmtree, scratch, ignore_errors=True)
-        tree = os.path.join(scratch, "tree")
-        h.make_tree(tree, "t", """
+        root = self.switched("""
 [config]
 networking.hostName = "t"
 users.users.craig = { isNormalUser = true }
@@ -313,9 +323,6 @@ systemd.services.plain = { script = "echo plain" }
 [config]
 systemd.user.services.sync = { script = "echo sync", startAt = "hourly" }
 """)
-        root = h.make_root(scratch)
-        r = h.run(tree, root, "t", "switch")
-        self.assertEqual(r.returncode, 0, h.describe(r))
         self.assertEqual(h.read_in_root(root, "/etc/systemd/system/backup.timer"),
                          b"[Timer]\nOnCalendar=daily\n\n[Install]\nWantedBy=timers.target\n")
         self.assertEqual(h.read_in_root(root, "/etc/systemd/system/report.timer"),
@@ -329,25 +336,19 @@ systemd.user.services.sync = { script = "echo sync", startAt = "hourly" }
         self.assertTrue(os.path.lexists(os.path.join(root, "home/craig/.config/systemd/user/timers.target.wants/sync.timer")))
 
 
-class TestAuthorizedKeys(unittest.TestCase):
+class TestAuthorizedKeys(ScratchSwitch):
     """users.users.NAME.openssh.authorizedKeys.keys, as NixOS: one file per
     user in /etc/ssh/authorized_keys.d, which the sshd drop-in names beside
     the user's own ~/.ssh/authorized_keys."""
 
     def test_keys_land_where_sshd_reads_them(self):
-        scratch = tempfile.mkdtemp(prefix="sysconf-keys-")
-        self.addCleanup(shutil.rmtree, scratch, ignore_errors=True)
-        tree = os.path.join(scratch, "tree")
-        h.make_tree(tree, "t", """
+        root = self.switched("""
 [config]
 networking.hostName = "t"
 services.openssh.enable = true
 users.users.craig = { isNormalUser = true, openssh.authorizedKeys.keys = ["ssh-ed25519 AAAAC3Nza craig@laptop", "ssh-rsa AAAAB3Nza craig@old"] }
 users.users.nokeys = { isNormalUser = true }
 """)
-        root = h.make_root(scratch)
-        r = h.run(tree, root, "t", "switch")
-        self.assertEqual(r.returncode, 0, h.describe(r))
         keys = os.path.join(root, "etc/ssh/authorized_keys.d/craig")
         with open(keys, "rb") as f:
             self.assertEqual(f.read(), b"ssh-ed25519 AAAAC3Nza craig@laptop\nssh-rsa AAAAB3Nza craig@old\n")
