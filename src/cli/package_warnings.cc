@@ -28,8 +28,8 @@ void add_list(Evaluation& eval, const std::vector<std::string>& path, std::strin
 
 void warn_unavailable_packages(HostEvaluation& host, const std::string& root_path, Diagnostics& diags) {
   std::vector<PackageList> lists;
-  add_list(*host.system->eval, {"environment", "systemPackages"}, "", lists);
-  for (HomeEvaluation& home : host.homes) add_list(*home.config->eval, {"home", "packages"}, home.user.name, lists);
+  add_list(*host.system->eval, {"sysconf", "packages"}, "", lists);
+  for (HomeEvaluation& home : host.homes) add_list(*home.config->eval, {"sysconf", "home", "packages"}, home.user.name, lists);
   std::set<std::string> names;
   for (const PackageList& list : lists) {
     Evaluation::Result value = list.eval->option_value(*list.option);

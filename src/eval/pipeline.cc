@@ -12,24 +12,31 @@ double millis_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Where `item`, an element of the merged home-manager.users.USER.modules,
-// was written: the element of an active definition at the same line and
-// column that names the same file; else the definition of the list. The
-// merge keeps an element's line and column but not its file.
-SourcePos home_module_site(Evaluation& os, const SourceFiles& files, const std::string& user, const Value* item) {
-  const std::vector<std::string> path{"home-manager", "users", user, "modules"};
-  const OptionInfo* option = os.declarations().tree.option_at({path[0], path[1]});
+// Where `item`, an element of the merged modules list at `path`
+// (sysconf.homes.USER.modules), was written: followed to the option the
+// library passed it from (home-manager.users.USER.modules), the element of an
+// active definition there at the same line and column that names the same
+// file; else the definition of the list. The merge keeps an element's line
+// and column but not its file.
+SourcePos home_module_site(Evaluation& os, const SourceFiles& files, const std::vector<std::string>& list_path,
+                           const Value* item) {
+  const std::vector<std::string> path = os.definition_origin(list_path).path;
+  // The attrsOf option the path goes through: its longest prefix that is an option.
+  const OptionInfo* option = nullptr;
+  size_t depth = path.size();
+  for (; depth > 0 && !option; --depth) option = os.declarations().tree.option_at({path.begin(), path.begin() + depth});
   if (!option || item->line == 0) return os.definition_site(path);
+  ++depth;
   for (const MergeDef& d : os.definitions_of(*option)) {
     if (!os.definition_active(d).value_or(false)) continue;
     // The list this definition gives, reached through what is left of the path.
     const Value* v = d.value;
-    size_t depth = 2;
-    for (uint32_t i = 0; i < d.rest_size && v; ++i, ++depth)
-      if (depth >= path.size() || d.rest[i] != path[depth]) v = nullptr;
-    for (; v && depth < path.size(); ++depth) {
+    size_t at = depth;
+    for (uint32_t i = 0; i < d.rest_size && v; ++i, ++at)
+      if (at >= path.size() || d.rest[i] != path[at]) v = nullptr;
+    for (; v && at < path.size(); ++at) {
       if (v->kind == ValueKind::Wrapped) v = v->wrapped.inner;
-      const TableEntry* e = v->is_table() ? v->find(path[depth]) : nullptr;
+      const TableEntry* e = v->is_table() ? v->find(path[at]) : nullptr;
       v = e ? e->value : nullptr;
     }
     if (v && v->kind == ValueKind::Wrapped) v = v->wrapped.inner;
@@ -76,26 +83,24 @@ HostEvaluation prepare_host(const HostSpec& host, SourceFiles& files, Diagnostic
   out.system = prepare(roots, files, diags, host.reader.get());
   if (!with_homes || !out.system->ok) return out;
 
+  // The homes the library asks for (sysconf.homes, the primitive schema).
   Evaluation& os = *out.system->eval;
-  if (!os.declares({"home-manager", "users"})) return out;
-  auto users = os.lookup({"home-manager", "users"});
-  if (users.status != Evaluation::Status::Value || !users.value->is_table()) return out;
-  for (auto e = users.value->begin_entries(); e != users.value->end_entries(); ++e) {
+  if (!os.declares({"sysconf", "homes"})) return out;
+  auto homes = os.lookup({"sysconf", "homes"});
+  if (homes.status != Evaluation::Status::Value || !homes.value->is_table()) return out;
+  for (auto e = homes.value->begin_entries(); e != homes.value->end_entries(); ++e) {
     HomeEvaluation home;
     home.user.name = std::string(e->key);
-    home.user.home = "/home/" + home.user.name;
-    if (os.declares({"users", "users"})) {
-      auto declared_home = os.lookup({"users", "users", home.user.name, "home"}, true);
-      if (declared_home.status == Evaluation::Status::Value && declared_home.value->is_string())
-        home.user.home = std::string(declared_home.value->str());
-    }
+    if (const TableEntry* dir = e->value->find("home"); dir && dir->value->is_string())
+      home.user.home = std::string(dir->value->str());
     std::vector<ModuleRoot> home_roots;
     for (const std::string& dir : host.library_dirs)
       for (const std::string& file : library_modules(dir, true)) home_roots.push_back(ModuleRoot{file, {}});
     if (const TableEntry* modules = e->value->find("modules"); modules && modules->value->is_list()) {
       for (auto it = modules->value->begin_items(); it != modules->value->end_items(); ++it)
         if ((*it)->is_string())
-          home_roots.push_back(ModuleRoot{std::string((*it)->str()), home_module_site(os, files, home.user.name, *it)});
+          home_roots.push_back(ModuleRoot{std::string((*it)->str()),
+                                          home_module_site(os, files, {"sysconf", "homes", home.user.name, "modules"}, *it)});
     }
     home.config = prepare(home_roots, files, diags, host.reader.get(), &os, &home.user);
     out.homes.push_back(std::move(home));

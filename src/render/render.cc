@@ -15,6 +15,7 @@
 #include "util/object_name.h"
 #include "util/formats.h"
 #include "util/hash.h"
+#include "util/json_writer.h"
 #include "util/text.h"
 
 namespace sc {
@@ -177,8 +178,8 @@ class Renderer {
     }
   };
 
-  // Every enabled entry of an attrsOf(file) option. A home's key may start
-  // with `~/`, as its path is written elsewhere.
+  // Every enabled entry of sysconf.files (keys: absolute paths under /etc)
+  // or a home's sysconf.home.files (keys: relative to the home, or `~/P`).
   void file_entries(Evaluation& eval, const std::vector<std::string>& option, bool home, std::vector<Collected>& out) {
     const Value* entries = value(eval, option);
     if (!entries || !entries->is_table()) return;
@@ -186,11 +187,21 @@ class Renderer {
       std::string key(e->key);
       if (const Value* enable = field(e->value, "enable"); enable && enable->kind == ValueKind::Bool && !enable->boolean)
         continue;
-      std::string rel = home && key.rfind("~/", 0) == 0 ? key.substr(2) : key;
+      std::vector<std::string> path = option;
+      path.push_back(key);
+      std::string rel = key;
+      if (home && rel.starts_with("~/")) {
+        rel.erase(0, 2);
+      } else if (!home) {
+        if (!rel.starts_with("/etc/")) {
+          Site site{eval, path};
+          error(fmt::format("`{}`: a system file is a path under /etc/, not `{}`", site.name(), key), site.get());
+          continue;
+        }
+        rel.erase(0, 5);
+      }
       while (!rel.empty() && rel.back() == '/') rel.pop_back();
       if (!is_clean_relative(rel)) {
-        std::vector<std::string> path = option;
-        path.push_back(key);
         Site site{eval, path};
         error(fmt::format("`{}` is not a clean relative path", site.name()), site.get(),
               "paths are relative, without `.`, `..` or empty components");
@@ -341,7 +352,7 @@ class Renderer {
   }
 
   void hooks(Evaluation& eval, Rendered& out) {
-    const Value* hooks = value(eval, {"system", "activation", "hooks"});
+    const Value* hooks = value(eval, {"sysconf", "hooks"});
     if (!hooks || !hooks->is_table()) return;
     std::map<std::string, RenderedHook> by_name;
     for (auto e = hooks->begin_entries(); e != hooks->end_entries(); ++e) {
@@ -355,7 +366,7 @@ class Renderer {
       if (const Value* flag = field(e->value, "rootFlag"); flag && flag->is_string()) h.root_flag = std::string(flag->str());
       if (h.command.empty()) {
         error(fmt::format("activation hook `{}` has no command", h.name),
-              eval.definition_site({"system", "activation", "hooks", h.name}));
+              eval.definition_site({"sysconf", "hooks", h.name}));
         continue;
       }
       by_name.emplace(h.name, std::move(h));
@@ -375,21 +386,33 @@ class Renderer {
         break;
       }
       if (!progressed) {
-        std::vector<std::string> left;
+        std::vector<std::string> left, left_names;
         for (auto& [name, hook] : by_name)
-          if (!done.count(name)) left.push_back("`" + name + "`");
+          if (!done.count(name)) left.push_back("`" + name + "`"), left_names.push_back(name);
         error(fmt::format("activation hooks {} wait for each other in a cycle", list_words(left, " and ")),
-              eval.definition_site({"system", "activation", "hooks"}), "remove one of their `after` entries");
+              eval.definition_site({"sysconf", "hooks", left_names.front()}), "remove one of their `after` entries");
         return;
       }
     }
+  }
+
+  // The library's primitive schema is the one this engine reads (README
+  // "The primitive schema"); a library without sysconf.version has none.
+  bool supported_schema(Evaluation& eval) {
+    const Value* version = value(eval, {"sysconf", "version"});
+    if (!version || (version->kind == ValueKind::Int && version->integer == kPrimitiveSchemaVersion)) return true;
+    error(fmt::format("the library writes version {} of the primitive schema; this sysconf reads version {}",
+                      format_number(version), kPrimitiveSchemaVersion),
+          eval.definition_site({"sysconf", "version"}), "use the library that came with this sysconf, or a sysconf that reads that version");
+    return false;
   }
 
   std::optional<Rendered> run(HostEvaluation& host) {
     Rendered out;
     out.host = host.host->name;
     Evaluation& system = *host.system->eval;
-    static const std::vector<std::string> etc_option{"environment", "etc"};
+    if (!supported_schema(system)) return std::nullopt;
+    static const std::vector<std::string> etc_option{"sysconf", "files"};
     std::vector<Collected> etc;
     file_entries(system, etc_option, false, etc);
     users(system, out);
@@ -400,7 +423,7 @@ class Renderer {
     units(system, {"systemd"}, "/etc/systemd/system/", etc, out.objects);
     out.etc = sorted_files(system, std::move(etc));
     std::set<std::string> packages;
-    for (const std::string& p : string_list(value(system, {"environment", "systemPackages"}))) packages.insert(p);
+    for (const std::string& p : string_list(value(system, {"sysconf", "packages"}))) packages.insert(p);
     hooks(system, out);
 
     for (HomeEvaluation& h : host.homes) {
@@ -408,12 +431,12 @@ class Renderer {
       home.user = h.user.name;
       home.home = h.user.home;
       Evaluation& eval = *h.config->eval;
-      static const std::vector<std::string> home_file_option{"home", "file"};
+      static const std::vector<std::string> home_file_option{"sysconf", "home", "files"};
       std::vector<Collected> files;
       file_entries(eval, home_file_option, true, files);
       units(eval, {"systemd", "user"}, ".config/systemd/user/", files, out.objects, home.home);
       home.files = sorted_files(eval, std::move(files));
-      home.packages = string_list(value(eval, {"home", "packages"}));
+      home.packages = string_list(value(eval, {"sysconf", "home", "packages"}));
       for (const std::string& p : home.packages) packages.insert(p);
       out.homes.push_back(std::move(home));
     }

@@ -1,8 +1,8 @@
 // The render stage: an evaluated host (and its users' homes) → the files,
-// packages, users and hooks of one generation. Reads the few primitive
-// options the engine understands (DESIGN.md section 2): environment.etc,
-// environment.systemPackages, users.users/groups, system.activation.hooks,
-// and per user home.file, home.packages.
+// packages, users and hooks of one generation. Reads only the primitive
+// schema (README "The primitive schema", modules/sysconf.toml), which the
+// library's modules define: sysconf.files, sysconf.packages, sysconf.hooks,
+// and per home sysconf.home.files and sysconf.home.packages.
 #pragma once
 
 #include <optional>
@@ -14,6 +14,9 @@
 #include "util/safe_fs.h"
 
 namespace sc {
+
+// The version of the primitive schema this engine reads (sysconf.version).
+constexpr int64_t kPrimitiveSchemaVersion = 1;
 
 struct RenderContext {
   const Root& root;             // absolute paths in the configuration are read inside it
