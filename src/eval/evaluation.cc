@@ -295,29 +295,49 @@ const MergeDef* Evaluation::best_definition(const std::vector<std::string>& path
 
 Evaluation::Origin Evaluation::definition_origin(const std::vector<std::string>& path) const {
   Origin origin{path, SourcePos{}};
-  // A [[for]] element passed on whole ("{{ file.value }}") is followed to
-  // where it was written; a bounded number of times, as blocks may chain.
+  // A definition a [[for]] block generated is followed to the element that
+  // generated it: to the value it passes on ("{{ file.value }}", or a field
+  // of a table, "{{ account.value.home }}"), else to the element as a whole.
+  // A bounded number of times, as blocks may chain.
   for (int hop = 0; hop < 8; ++hop) {
     size_t at = 0;
     SourcePos declared;
     const MergeDef* d = best_definition(origin.path, at, declared);
     origin.pos = d ? d->pos : declared;
-    if (!d || !d->scope || d->rest_size > origin.path.size() - at || d->value->kind != ValueKind::Template) break;
-    const Template& t = *d->value->tmpl;
-    if (t.parts.size() != 1 || !t.parts[0].expr || !t.parts[0].filters.empty() ||
-        t.parts[0].expr->kind != Expr::Kind::Path)
-      break;
-    const std::vector<std::string>& read = t.parts[0].expr->path;
-    const Scope* element = d->scope->find(read[0]);
-    if (!element || element->kind != Scope::Kind::ForElement || !element->option || read.size() < 2 ||
-        read[1] != "value" || !element->key || element->key->kind != ValueKind::String)
-      break;
+    if (!d || !d->scope) break;
+    // What the definition gives at `path`, as far as its table reaches (a
+    // definition of something below `path` gives nothing there).
+    size_t below = at + d->rest_size;
+    const Value* v = below <= origin.path.size() ? d->value : nullptr;
+    for (; v; ++below) {
+      if (v->kind == ValueKind::Wrapped) v = v->wrapped.inner;
+      const TableEntry* e = below < origin.path.size() && v->is_table() ? v->find(origin.path[below]) : nullptr;
+      if (!e) break;
+      v = e->value;
+    }
+    const std::vector<std::string>* read = nullptr;
+    if (v && v->kind == ValueKind::Template) {
+      const Template& t = *v->tmpl;
+      if (t.parts.size() == 1 && t.parts[0].expr && t.parts[0].filters.empty() && t.parts[0].expr->kind == Expr::Kind::Path &&
+          t.parts[0].expr->path.size() >= 2 && t.parts[0].expr->path[1] == "value")
+        read = &t.parts[0].expr->path;
+    }
+    const Scope* element = read ? d->scope->find((*read)[0]) : nullptr;
+    if (!element || element->kind != Scope::Kind::ForElement) {
+      // Not a value passed on: the innermost element the block was expanding.
+      read = nullptr;
+      element = d->scope;
+      while (element && element->kind != Scope::Kind::ForElement) element = element->parent;
+    }
+    if (!element || !element->option || !element->key || element->key->kind != ValueKind::String) break;
     std::vector<std::string> next;
     for (const OptionNode* n = element->option->node; n && n->parent; n = n->parent) next.emplace_back(n->name);
     std::reverse(next.begin(), next.end());
     next.emplace_back(element->key->str());
-    next.insert(next.end(), read.begin() + 2, read.end());
-    next.insert(next.end(), origin.path.begin() + static_cast<long>(at + d->rest_size), origin.path.end());
+    if (read) {
+      next.insert(next.end(), read->begin() + 2, read->end());
+      next.insert(next.end(), origin.path.begin() + static_cast<long>(below), origin.path.end());
+    }
     origin.path = std::move(next);
   }
   return origin;

@@ -316,32 +316,40 @@ class Renderer {
     auto check_path = [&](const std::string& path, const std::vector<std::string>& site, std::string_view what) {
       bool clean = std::none_of(path.begin(), path.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
       if (path.empty() || (path[0] == '/' && clean)) return;
-      error(fmt::format("`{}` is not a valid {}: `{}`", join_path(site), what, path), eval.definition_site(site),
+      error(fmt::format("`{}` is not a valid {}: `{}`", join_path(eval.definition_origin(site).path), what, path), eval.definition_site(site),
             "write an absolute path, without control characters");
     };
-    if (const Value* users = value(eval, {"users", "users"}); users && users->is_table()) {
+    static const std::vector<std::string> users_option{"sysconf", "accounts", "users"};
+    static const std::vector<std::string> groups_option{"sysconf", "accounts", "groups"};
+    auto site_of = [](const std::vector<std::string>& option, const std::string& name, const char* field = nullptr) {
+      std::vector<std::string> path = option;
+      path.push_back(name);
+      if (field) path.emplace_back(field);
+      return path;
+    };
+    const Value* accounts = value(eval, {"sysconf", "accounts"});
+    if (const Value* users = field(accounts, "users"); users && users->is_table()) {
       for (auto e = users->begin_entries(); e != users->end_entries(); ++e) {
         RenderedUser u;
         u.name = std::string(e->key);
-        std::vector<std::string> site{"users", "users", u.name};
-        if (!check_name(u.name, site, "user")) continue;
-        u.normal = field(e->value, "isNormalUser") && field(e->value, "isNormalUser")->boolean;
+        if (!check_name(u.name, site_of(users_option, u.name), "user")) continue;
+        u.normal = field(e->value, "normal") && field(e->value, "normal")->boolean;
         u.description = text_field(e->value, "description");
-        u.home = text_field(e->value, "home", u.normal ? "/home/" + u.name : "");
+        u.home = text_field(e->value, "home");
         u.shell = text_field(e->value, "shell");
-        check_path(u.home, {"users", "users", u.name, "home"}, "home directory");
-        check_path(u.shell, {"users", "users", u.name, "shell"}, "shell");
+        check_path(u.home, site_of(users_option, u.name, "home"), "home directory");
+        check_path(u.shell, site_of(users_option, u.name, "shell"), "shell");
         if (const Value* uid = field(e->value, "uid"); uid && uid->kind == ValueKind::Int) u.uid = uid->integer;
-        u.groups = string_list(field(e->value, "extraGroups"));
-        for (const std::string& g : u.groups) check_name(g, {"users", "users", u.name, "extraGroups"}, "group");
+        u.groups = string_list(field(e->value, "groups"));
+        for (const std::string& g : u.groups) check_name(g, site_of(users_option, u.name, "groups"), "group");
         out.users.push_back(std::move(u));
       }
     }
-    if (const Value* groups = value(eval, {"users", "groups"}); groups && groups->is_table()) {
+    if (const Value* groups = field(accounts, "groups"); groups && groups->is_table()) {
       for (auto e = groups->begin_entries(); e != groups->end_entries(); ++e) {
         RenderedGroup g;
         g.name = std::string(e->key);
-        if (!check_name(g.name, {"users", "groups", g.name}, "group")) continue;
+        if (!check_name(g.name, site_of(groups_option, g.name), "group")) continue;
         if (const Value* gid = field(e->value, "gid"); gid && gid->kind == ValueKind::Int) g.gid = gid->integer;
         out.groups.push_back(std::move(g));
       }

@@ -24,9 +24,7 @@ import re
 import sys
 
 PRIMITIVE_READERS = {"src/render/render.cc", "src/eval/pipeline.cc", "src/cli/package_warnings.cc"}
-KNOWN = {
-    "src/render/render.cc": {"users.groups", "users.users"},
-}
+KNOWN = {}
 # Not caught by the scan, because the path is put together from pieces (a
 # prefix from render.cc, a kind from a table): src/render/units.cc, which
 # reads systemd.services, timers, sockets, paths, targets and units. It
