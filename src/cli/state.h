@@ -1,5 +1,5 @@
-// What the commands that touch the state share: the root, the lock, and
-// reading generations back from the store.
+// What the commands that touch the state share: the root, the lock, the
+// check of sysconf's own records, and the end of an activation's output.
 #pragma once
 
 #include <functional>

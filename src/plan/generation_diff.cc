@@ -62,16 +62,21 @@ NameChanges compare_units(const std::vector<ManifestFile>& from, const std::vect
                                          [](const std::string& x, const std::string& y) { return x == y; });
 }
 
-// Added and changed names interleaved in name order, then removed ones:
-// each with its sign and `prefix`.
-std::vector<std::string> signed_names(const NameChanges& c, const std::string& prefix) {
+// Each name with its sign ('+', '~' or '-'): added and changed ones
+// interleaved in name order, then the removed ones.
+std::vector<std::pair<char, std::string>> signed_names(const NameChanges& c) {
   std::map<std::string, char> present;
   for (const std::string& n : c.added) present[n] = '+';
   for (const std::string& n : c.changed) present[n] = '~';
-  std::vector<std::string> out;
-  for (const auto& [name, sign] : present) out.push_back(fmt::format("{}{}{}", sign, prefix, name));
-  for (const std::string& n : c.removed) out.push_back("-" + prefix + n);
+  std::vector<std::pair<char, std::string>> out;
+  for (const auto& [name, sign] : present) out.emplace_back(sign, name);
+  for (const std::string& n : c.removed) out.emplace_back('-', n);
   return out;
+}
+
+// "+a ~b -c" as words for one line, each name after `prefix`.
+void add_words(std::vector<std::string>& words, const NameChanges& c, const std::string& prefix) {
+  for (const auto& [sign, name] : signed_names(c)) words.push_back(sign + prefix + name);
 }
 
 void append_line(std::string& out, const std::string& what, const std::vector<std::string>& names) {
@@ -125,16 +130,17 @@ GenerationDiff compare_manifests(const Manifest* from, const Manifest& to) {
 std::string describe_generation_diff(const GenerationDiff& diff) {
   std::string out = "files:\n";
   auto file_lines = [&](const NameChanges& files, const std::string& prefix) {
-    for (const std::string& line : signed_names(files, prefix))
-      out += fmt::format("  {} {}\n", line.substr(0, 1), line.substr(1));
+    for (const auto& [sign, path] : signed_names(files)) out += fmt::format("  {} {}{}\n", sign, prefix, path);
   };
   file_lines(diff.etc, "");
   for (const HomeChanges& h : diff.homes) file_lines(h.files, "~" + h.user + "/");
-  append_line(out, "packages", signed_names(diff.packages, ""));
-  append_line(out, "users", signed_names(diff.users, ""));
-  std::vector<std::string> units = signed_names(diff.units, "");
-  for (const HomeChanges& h : diff.homes)
-    for (const std::string& u : signed_names(h.units, "~" + h.user + "/")) units.push_back(u);
+  std::vector<std::string> packages, users, units;
+  add_words(packages, diff.packages, "");
+  add_words(users, diff.users, "");
+  add_words(units, diff.units, "");
+  for (const HomeChanges& h : diff.homes) add_words(units, h.units, "~" + h.user + "/");
+  append_line(out, "packages", packages);
+  append_line(out, "users", users);
   append_line(out, "units", units);
   return out;
 }
