@@ -105,7 +105,8 @@ class Activator {
   void install_packages(const Plan& plan) {
     auto backend = detect_package_backend(root_);
     if (!backend) {
-      if (!plan.install.empty()) say(fmt::format("packages not installed under --root: {}", fmt::join(plan.install, " ")));
+      const std::vector<std::string>& install = plan.diff.packages.added;
+      if (!install.empty()) say(fmt::format("packages not installed under --root: {}", fmt::join(install, " ")));
       return;
     }
     // Everything the generation wants that is missing: also what an
@@ -130,7 +131,8 @@ class Activator {
   void remove_packages(const Plan& plan) {
     auto backend = detect_package_backend(root_);
     if (!backend) {
-      if (!plan.remove.empty()) say(fmt::format("packages not removed under --root: {}", fmt::join(plan.remove, " ")));
+      const std::vector<std::string>& remove = plan.diff.packages.removed;
+      if (!remove.empty()) say(fmt::format("packages not removed under --root: {}", fmt::join(remove, " ")));
       return;
     }
     auto ours = read_installed_by_sysconf(root_);

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "cli/state.h"
+#include "pipeline/switch.h"
 
 namespace sc {
 
@@ -29,34 +30,13 @@ int run_rollback(CommandContext& ctx, const RollbackOptions& options) {
       if (!recover(*root, true, ctx.diags(), report)) return ctx.report();
       if (report.messages.size() != before) return finish_activation(ctx, true, report, options.json, "{}");
     }
-    Profiles profiles(*root, true);
-    auto current_number = profiles.current("system");
-    auto all = profiles.list("system");
-    if (!current_number || all.empty()) {
-      ctx.diags().error("there is no generation to roll back from", SourcePos{}, "`sysconf switch` makes the first one");
-      return ctx.report();
-    }
-    int target = 0;
-    if (options.to) {
-      target = *options.to;
-    } else {
-      for (const auto& g : all)
-        if (g.number < *current_number) target = g.number;
-      if (target == 0) {
-        ctx.diags().error(fmt::format("generation {} is the oldest: there is nothing earlier", *current_number),
-                          SourcePos{}, "`sysconf generations` lists them");
-        return ctx.report();
-      }
-    }
-    auto from = load_generation(ctx, *root, *current_number);
-    auto to = load_generation(ctx, *root, target);
-    if (!from || !to) return ctx.report();
-    if (!options.json) fmt::print("rolling back from generation {} to {}\n", from->number, to->number);
-    ActivationTarget from_target{from->object, &from->manifest, from->number};
-    ActivationTarget to_target{to->object, &to->manifest, to->number};
-    bool ok = activate(*root, from_target, to_target, ActivationOptions{options.dry_run, false, options.json}, ctx.diags(),
-                       report);
-    nlohmann::json head = {{"from", from->number}, {"to", to->number}, {"dryRun", options.dry_run}};
+    auto pair = rollback_generations(*root, options.to, ctx.diags());
+    if (!pair) return ctx.report();
+    const LoadedGeneration& from = pair->from;
+    const LoadedGeneration& to = pair->to;
+    if (!options.json) fmt::print("rolling back from generation {} to {}\n", from.number, to.number);
+    bool ok = activate_generation(*root, from, to, SwitchOptions{options.dry_run, false, options.json}, ctx.diags(), report);
+    nlohmann::json head = {{"from", from.number}, {"to", to.number}, {"dryRun", options.dry_run}};
     return finish_activation(ctx, ok, report, options.json, head.dump());
   } catch (const FsError& e) {
     report.enter("");

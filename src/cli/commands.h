@@ -45,6 +45,7 @@ int run_generations(CommandContext& ctx, bool json);
 struct DiffOptions {
   std::optional<int> a;
   std::optional<int> b;
+  bool json = false;
 };
 int run_diff(CommandContext& ctx, const DiffOptions& options);
 

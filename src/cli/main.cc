@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
   CLI::App* diff = app.add_subcommand("diff", "files, units, packages and users between two generations");
   diff->add_option("A", diff_options.a, "the older generation (default: the one before B)");
   diff->add_option("B", diff_options.b, "the newer generation (default: the current one)");
+  diff->add_flag("--json", diff_options.json, "machine-readable output");
 
   GcOptions gc_options;
   std::string older_than;

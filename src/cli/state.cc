@@ -69,22 +69,6 @@ std::optional<int> refuse_damaged_state(CommandContext& ctx, const Root& root) {
   return kExitDamagedState;
 }
 
-std::optional<LoadedGeneration> load_generation(CommandContext& ctx, const Root& root, int number) {
-  Profiles profiles(root, true);
-  auto g = profiles.get("system", number);
-  if (!g) {
-    ctx.diags().error(fmt::format("there is no generation {}", number), SourcePos{}, "`sysconf generations` lists them");
-    return std::nullopt;
-  }
-  std::string error;
-  auto manifest = read_manifest(root, g->object, error);
-  if (!manifest) {
-    ctx.diags().error(fmt::format("generation {} cannot be read: {}", number, error), SourcePos{});
-    return std::nullopt;
-  }
-  return LoadedGeneration{g->number, g->object, g->time, std::move(*manifest)};
-}
-
 int finish_activation(CommandContext& ctx, bool ok, const ActivationReport& report, bool json,
                       const std::string& json_head) {
   report.enter("");  // the progress line goes before anything else is printed

@@ -1,5 +1,5 @@
-// What the commands that touch the state share: the root, the lock, and
-// reading generations back from the store.
+// What the commands that touch the state share: the root, the lock, the
+// check of sysconf's own records, and the end of an activation's output.
 #pragma once
 
 #include <functional>
@@ -30,15 +30,6 @@ std::optional<std::string> damage_of(const std::function<void()>& read);
 // changes anything. Returns kExitDamagedState, having said which record is
 // damaged, how, and how to recover, or nullopt when all are sound.
 std::optional<int> refuse_damaged_state(CommandContext& ctx, const Root& root);
-
-// A generation of the system profile, with its manifest.
-struct LoadedGeneration {
-  int number = 0;
-  std::string object;
-  int64_t time = 0;
-  Manifest manifest;
-};
-std::optional<LoadedGeneration> load_generation(CommandContext& ctx, const Root& root, int number);
 
 // Prints what an activation has not printed as it went (the plan of
 // --dry-run, the JSON document, the messages when nothing was live) and the

@@ -117,7 +117,7 @@ bool Plan::changes_anything() const {
       return s.op == FileOp::Create || s.op == FileOp::Update || s.op == FileOp::Remove || s.op == FileOp::Backup;
     });
   };
-  if (busy(etc) || !install.empty() || !remove.empty() || !units.plan.empty()) return true;
+  if (busy(etc) || !diff.packages.empty() || !units.plan.empty()) return true;
   for (const HomePlan& h : homes)
     if (busy(h.steps) || (h.dropped() && !h.dropped_units.empty())) return true;
   for (const HookStep& h : hooks)
@@ -372,13 +372,7 @@ class Planner {
       for (const ManifestHome& h : from->homes)
         if (!to.home(h.user))
           if (auto dropped = dropped_home(h)) plan.homes.push_back(std::move(*dropped));
-    std::set<std::string> old_packages;
-    if (from) old_packages.insert(from->packages.begin(), from->packages.end());
-    std::set<std::string> new_packages(to.packages.begin(), to.packages.end());
-    for (const std::string& p : to.packages)
-      if (!old_packages.count(p)) plan.install.push_back(p);
-    for (const std::string& p : old_packages)
-      if (!new_packages.count(p)) plan.remove.push_back(p);
+    plan.diff = compare_manifests(from, to);
     plan.hooks = hooks(to);
     return plan;
   }
@@ -460,8 +454,10 @@ std::string describe_home_steps(const HomePlan& home) {
 std::string describe_plan(const Plan& plan) {
   std::string out = describe_etc_steps(plan);
   for (const HomePlan& h : plan.homes) out += describe_home_steps(h);
-  if (!plan.install.empty()) out += fmt::format("packages to install: {}\n", fmt::join(plan.install, " "));
-  if (!plan.remove.empty()) out += fmt::format("packages to remove (if sysconf installed them): {}\n", fmt::join(plan.remove, " "));
+  const NameChanges& packages = plan.diff.packages;
+  if (!packages.added.empty()) out += fmt::format("packages to install: {}\n", fmt::join(packages.added, " "));
+  if (!packages.removed.empty())
+    out += fmt::format("packages to remove (if sysconf installed them): {}\n", fmt::join(packages.removed, " "));
   for (const HookStep& h : plan.hooks) {
     if (!h.run) continue;
     out += h.runnable ? fmt::format("hook {}: {}\n", h.name, fmt::join(h.command, " "))
@@ -499,7 +495,7 @@ std::string plan_json(const Plan& plan) {
     homes.push_back(home);
   }
   j["homes"] = homes;
-  j["packages"] = {{"install", plan.install}, {"remove", plan.remove}};
+  j["packages"] = {{"install", plan.diff.packages.added}, {"remove", plan.diff.packages.removed}};
   json hooks = json::array();
   for (const HookStep& h : plan.hooks)
     hooks.push_back({{"name", h.name}, {"run", h.run && h.runnable}, {"changed", h.run}, {"command", h.command}});
@@ -509,6 +505,7 @@ std::string plan_json(const Plan& plan) {
                 {"reload", u.reload},           {"restart", u.restart}, {"start", u.start},
                 {"changed", plan.units.changed}};
   if (!plan.units.note.empty()) j["units"]["note"] = plan.units.note;
+  j["diff"] = generation_diff_json(plan.diff);
   j["changes"] = plan.changes_anything();
   return j.dump(2) + "\n";
 }

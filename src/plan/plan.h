@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "plan/generation_diff.h"
 #include "store/manifest.h"
 #include "units/unit_plan.h"
 #include "util/diagnostic.h"
@@ -79,8 +80,9 @@ struct Plan {
   const Manifest* to = nullptr;
   std::vector<FileStep> etc;
   std::vector<HomePlan> homes;
-  std::vector<std::string> install;  // packages the new generation adds
-  std::vector<std::string> remove;   // packages it drops
+  // The two manifests compared (what `sysconf diff` prints): its packages
+  // are the ones to install (added) and to remove (removed).
+  GenerationDiff diff;
   std::vector<HookStep> hooks;
   std::vector<std::string> secrets_missing;  // reported as errors before anything changes
   UnitSteps units;

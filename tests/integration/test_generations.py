@@ -376,6 +376,33 @@ class TestCycle(SysconfTestCase):
         self.assert_generation(root, 3, expected_etc(3), expected_home(3))
         self.assertSnapshotsEqual(state3, h.snapshot(root, exclude=(h.STORE, h.PROFILES) + VOLATILE))
 
+    def test_diff_the_plan_and_json_print_one_comparison(self):
+        """`diff`, `diff --json` and the plan of `switch --dry-run --json`
+        print the same comparison of two generations' manifests."""
+        root = self.new_root()
+        self.use(1)
+        self.switch(root)
+        self.use(2)
+        r = self.sc(root, "switch", "--dry-run", "--json", expect=0)
+        planned = json.loads(r.stdout)["plan"]["diff"]
+        self.assertEqual(planned["etc"]["changed"], ["/etc/app/app.conf", "/etc/copied.conf", "/etc/link-out",
+                                                     "/etc/motd"], planned)
+        self.assertEqual(planned["etc"]["added"], ["/etc/added.conf"])
+        self.assertEqual(planned["etc"]["removed"], ["/etc/gone-later"])
+        self.switch(root)
+
+        r = self.sc(root, "diff", "--json", expect=0)
+        diffed = json.loads(r.stdout)
+        self.assertEqual((diffed.pop("from"), diffed.pop("to")), (1, 2))
+        self.assertEqual(diffed, planned, "diff --json is the plan's comparison")
+        self.assertEqual(json.loads(self.sc(root, "diff", "1", "2", "--json", expect=0).stdout)["etc"], planned["etc"])
+        # The text names the same paths, each with its sign.
+        signs = {"added": "+", "changed": "~", "removed": "-"}
+        expected = {f"{signs[k]} {p}" for k in signs for p in diffed["etc"][k]}
+        for home in diffed["homes"]:
+            expected |= {f"{signs[k]} ~{home['user']}/{p}" for k in signs for p in home["files"][k]}
+        self.assertEqual(self.diff_lines(root)[1], expected)
+
 
 # ==========================================================================
 # 2. A rebuild with no change writes nothing

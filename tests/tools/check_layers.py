@@ -15,7 +15,8 @@ import sys
 
 # Each stage, lowest first, with the stages it may include. `units` (the
 # systemd unit files and manager) stands beside the pipeline: only util
-# below it, used by plan and activate.
+# below it, used by plan and activate. `pipeline` strings the stages into
+# build -> plan -> activate for the commands, which only parse, call it and print.
 ALLOWED = {
     "util": set(),
     "load": {"util"},
@@ -26,7 +27,8 @@ ALLOWED = {
     "store": {"render", "eval", "declare", "load", "util"},
     "plan": {"store", "units", "render", "eval", "declare", "load", "util"},
     "activate": {"plan", "store", "units", "render", "eval", "declare", "load", "util"},
-    "cli": {"activate", "plan", "store", "units", "render", "eval", "declare", "load", "util"},
+    "pipeline": {"activate", "plan", "store", "units", "render", "eval", "declare", "load", "util"},
+    "cli": {"pipeline", "activate", "plan", "store", "units", "render", "eval", "declare", "load", "util"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
