@@ -11,6 +11,7 @@
 #include "activate/command.h"
 #include "activate/home.h"
 #include "activate/hook_record.h"
+#include "activate/uid_map.h"
 #include "activate/hostname.h"
 #include "activate/journal.h"
 #include "activate/packages.h"
@@ -70,6 +71,7 @@ class Activator {
     set_hostname();
     phase("etc");
     step(4, "running hooks");
+    create_accounts(plan);
     run_hooks(plan);
     install_deferred();
     phase("hooks");
@@ -294,6 +296,29 @@ class Activator {
     deferred_.clear();
   }
 
+  // Normal users whose uid the configuration leaves open, made with the uid
+  // the plan gave them before the hooks run (the sysusers hook then finds
+  // them made). The uid map is written first: a crash between leaves a uid
+  // reserved, never one given twice.
+  void create_accounts(const Plan& plan) {
+    if (plan.accounts.uids != read_uid_map(root_)) write_uid_map(root_, plan.accounts.uids);
+    if (plan.accounts.create.empty()) return;
+    std::vector<std::string> command{"systemd-sysusers"};
+    if (!root_.is_live()) command.push_back("--root=" + root_.path());
+    command.push_back("--inline");
+    for (const AccountStep& a : plan.accounts.create) command.push_back(a.sysusers);
+    step(4, "creating users");
+    CommandResult r = run_system_command(command);
+    std::vector<std::string> users;
+    for (const AccountStep& a : plan.accounts.create) users.push_back(fmt::format("{} (uid {})", a.user, a.uid));
+    if (r.status == 0) {
+      say(fmt::format("created {}", fmt::join(users, ", ")));
+    } else {
+      std::string output = r.output.substr(0, r.output.find_last_not_of(" \n") + 1);
+      failed(fmt::format("could not create {}{}", fmt::join(users, ", "), output.empty() ? "" : ": " + output));
+    }
+  }
+
   // Each success is recorded at once, so that a crash after it does not run
   // the hook again; a failure drops the hook's record, so that the next
   // activation runs it again.
@@ -429,11 +454,17 @@ std::optional<std::string> current_generation(const Root& root) {
 bool plan_activation(const Root& root, const std::optional<ActivationTarget>& from, const ActivationTarget& to,
                      const ActivationOptions& options, Diagnostics& diags, ActivationReport& report, Plan& plan) {
   size_t errors_before = diags.error_count();
-  PlanOptions plan_options{options.no_backup, {}};
+  PlanOptions plan_options{options.no_backup, {}, {}};
   try {
     plan_options.hooks_succeeded = read_hook_record(root);
   } catch (const std::runtime_error& e) {  // FsError, DamagedState
     diags.error(fmt::format("cannot tell which hooks have run: {}", e.what()), SourcePos{});
+    return false;
+  }
+  try {
+    plan_options.uids = read_uid_map(root);
+  } catch (const std::runtime_error& e) {
+    diags.error(fmt::format("cannot tell which uids sysconf gave: {}", e.what()), SourcePos{});
     return false;
   }
   plan = make_plan(root, from ? from->manifest : nullptr, *to.manifest, plan_options, diags);

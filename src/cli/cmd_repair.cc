@@ -19,6 +19,7 @@
 #include "activate/journal.h"
 #include "activate/packages.h"
 #include "activate/state_file.h"
+#include "activate/uid_map.h"
 #include "cli/commands.h"
 #include "cli/state.h"
 #include "plan/plan.h"
@@ -108,6 +109,12 @@ int run_repair(CommandContext& ctx, const RepairOptions& options) {
     }
     if (damage_of([&] { read_hook_record(*root); }))
       set_aside("hooks.json", "every activation hook runs again at the next switch");
+    if (damage_of([&] { read_uid_map(*root); })) {
+      set_aside("uids.json",
+                "rebuilt from the normal users in /etc/passwd: a user removed before may get another uid when added "
+                "again");
+      if (!options.dry_run) write_uid_map(*root, normal_uids_in_passwd(*root));
+    }
   } catch (const FsError& e) {
     ctx.diags().error(e.what(), SourcePos{});
     return ctx.report();

@@ -10,6 +10,7 @@
 #include "activate/journal.h"
 #include "activate/packages.h"
 #include "activate/state_file.h"
+#include "activate/uid_map.h"
 
 namespace sc {
 
@@ -55,7 +56,7 @@ std::optional<int> refuse_damaged_state(CommandContext& ctx, const Root& root) {
   try {
     for (auto read : std::initializer_list<std::function<void()>>{
              [&] { read_journal(root); }, [&] { read_installed_by_sysconf(root); }, [&] { read_backups(root); },
-             [&] { read_hook_record(root); }})
+             [&] { read_hook_record(root); }, [&] { read_uid_map(root); }})
       if (auto what = damage_of(read)) damage.push_back(*what);
   } catch (const FsError& e) {
     damage.push_back(e.what());

@@ -117,7 +117,7 @@ bool Plan::changes_anything() const {
       return s.op == FileOp::Create || s.op == FileOp::Update || s.op == FileOp::Remove || s.op == FileOp::Backup;
     });
   };
-  if (busy(etc) || !diff.packages.empty() || !units.plan.empty()) return true;
+  if (busy(etc) || !diff.packages.empty() || !units.plan.empty() || !accounts.create.empty()) return true;
   for (const HomePlan& h : homes)
     if (busy(h.steps) || (h.dropped() && !h.dropped_units.empty())) return true;
   for (const HookStep& h : hooks)
@@ -301,6 +301,22 @@ class Planner {
     }
   }
 
+  // The normal users to create, with their uids (plan/accounts.h).
+  AccountPlan accounts(const Manifest& to) {
+    std::string passwd;
+    try {
+      passwd = root_.read_inside("/etc/passwd");
+    } catch (const FsError&) {
+      // No passwd yet (a fresh root): every uid is free.
+    }
+    std::string problem;
+    auto plan = plan_accounts(to.users, passwd, options_.uids, problem);
+    if (plan) return std::move(*plan);
+    diags_.error(fmt::format("cannot give normal users their uids: the root's /etc/passwd is damaged: {}", problem),
+                 SourcePos{}, "repair /etc/passwd (vipw), then run sysconf again");
+    return AccountPlan{{}, options_.uids};
+  }
+
   // A hook runs until it has succeeded on its current inputs, whatever the
   // generation before had: one that failed or never ran is tried again.
   std::vector<HookStep> hooks(const Manifest& to) {
@@ -373,6 +389,7 @@ class Planner {
         if (!to.home(h.user))
           if (auto dropped = dropped_home(h)) plan.homes.push_back(std::move(*dropped));
     plan.diff = compare_manifests(from, to);
+    plan.accounts = accounts(to);
     plan.hooks = hooks(to);
     return plan;
   }
@@ -458,6 +475,8 @@ std::string describe_plan(const Plan& plan) {
   if (!packages.added.empty()) out += fmt::format("packages to install: {}\n", fmt::join(packages.added, " "));
   if (!packages.removed.empty())
     out += fmt::format("packages to remove (if sysconf installed them): {}\n", fmt::join(packages.removed, " "));
+  for (const AccountStep& a : plan.accounts.create)
+    out += fmt::format("user {}: created with uid {}{}\n", a.user, a.uid, a.kept ? " (the uid it had before)" : "");
   for (const HookStep& h : plan.hooks) {
     if (!h.run) continue;
     out += h.runnable ? fmt::format("hook {}: {}\n", h.name, fmt::join(h.command, " "))
@@ -496,6 +515,9 @@ std::string plan_json(const Plan& plan) {
   }
   j["homes"] = homes;
   j["packages"] = {{"install", plan.diff.packages.added}, {"remove", plan.diff.packages.removed}};
+  json accounts = json::array();
+  for (const AccountStep& a : plan.accounts.create) accounts.push_back({{"user", a.user}, {"uid", a.uid}, {"kept", a.kept}});
+  j["accounts"] = accounts;
   json hooks = json::array();
   for (const HookStep& h : plan.hooks)
     hooks.push_back({{"name", h.name}, {"run", h.run && h.runnable}, {"changed", h.run}, {"command", h.command}});

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "plan/accounts.h"
 #include "plan/generation_diff.h"
 #include "store/manifest.h"
 #include "units/unit_plan.h"
@@ -83,6 +84,7 @@ struct Plan {
   // The two manifests compared (what `sysconf diff` prints): its packages
   // are the ones to install (added) and to remove (removed).
   GenerationDiff diff;
+  AccountPlan accounts;  // normal users created before the hooks run, with the uids given them
   std::vector<HookStep> hooks;
   std::vector<std::string> secrets_missing;  // reported as errors before anything changes
   UnitSteps units;
@@ -98,6 +100,8 @@ struct PlanOptions {
   // Each hook's inputs hash at its last success (activate/hook_record.h):
   // a hook runs unless it is there with its current hash.
   std::map<std::string, std::string> hooks_succeeded;
+  // Every uid sysconf gave a normal user (activate/uid_map.h).
+  UidMap uids;
 };
 
 // Decides the plan. Problems that must stop the switch before it changes

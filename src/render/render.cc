@@ -354,9 +354,6 @@ class Renderer {
         out.groups.push_back(std::move(g));
       }
     }
-    if (auto problem = allocate_normal_uids(out.users, ctx_.root))
-      error(fmt::format("cannot allocate uids: the root's /etc/passwd is damaged: {}", *problem), SourcePos{},
-            "repair /etc/passwd (vipw), then run sysconf again");
   }
 
   void hooks(Evaluation& eval, Rendered& out) {

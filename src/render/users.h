@@ -1,5 +1,5 @@
-// users.users and users.groups → a systemd-sysusers file, and the home
-// directories of normal users → a systemd-tmpfiles file.
+// The accounts of the primitive schema → a systemd-sysusers file, and the
+// home directories of normal users → a systemd-tmpfiles file.
 #pragma once
 
 #include <optional>
@@ -7,16 +7,16 @@
 #include <vector>
 
 #include "render/rendered.h"
-#include "util/safe_fs.h"
 
 namespace sc {
 
-// Fills in missing uids of normal users, deterministically: the uid the
-// user already has in the root's /etc/passwd, else the lowest free from 1000.
-// Returns what is wrong with the root's /etc/passwd when it does not parse.
-std::optional<std::string> allocate_normal_uids(std::vector<RenderedUser>& users, const Root& root);
-
+// The whole sysusers.d file. A normal user whose uid the configuration
+// leaves open is written with `-`: its uid is allocated at activation
+// (plan/accounts.h), which creates the user before this file is read, so
+// that a build never depends on the machine's /etc/passwd.
 std::string sysusers_file(const std::vector<RenderedUser>& users, const std::vector<RenderedGroup>& groups);
+// One user's `u` line, with `uid` (or `-`).
+std::string sysusers_user_line(const RenderedUser& user, std::optional<int64_t> uid);
 std::string home_tmpfiles_file(const std::vector<RenderedUser>& users);
 
 }  // namespace sc

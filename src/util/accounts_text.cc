@@ -1,6 +1,7 @@
 #include "util/accounts_text.h"
 
 #include <algorithm>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -15,6 +16,25 @@ std::optional<uint32_t> parse_account_id(std::string_view text) {
   }
   if (value >= 4294967295u) return std::nullopt;
   return static_cast<uint32_t>(value);
+}
+
+std::optional<std::map<std::string, int64_t>> parse_passwd_uids(const std::string& text, std::string& problem) {
+  std::map<std::string, int64_t> out;
+  std::istringstream in(text);
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.empty() || line[0] == '#') continue;
+    size_t a = line.find(':');
+    size_t b = a == std::string::npos ? a : line.find(':', a + 1);
+    size_t c = b == std::string::npos ? b : line.find(':', b + 1);
+    auto uid = c == std::string::npos ? std::nullopt : parse_account_id(std::string_view(line).substr(b + 1, c - b - 1));
+    if (!uid) {
+      problem = fmt::format("line {} of /etc/passwd is not name:password:uid:...", number);
+      return std::nullopt;
+    }
+    out[line.substr(0, a)] = *uid;
+  }
+  return out;
 }
 
 bool is_account_name(std::string_view name) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,10 @@ namespace sc {
 // below 4294967295 (which means "none"). nullopt for anything else, so that a
 // damaged entry is never read as 0 (root).
 std::optional<uint32_t> parse_account_id(std::string_view text);
+
+// name → uid of every entry of a passwd file's text; nullopt, with `problem`
+// set, when a line does not parse: a damaged file is never guessed at.
+std::optional<std::map<std::string, int64_t>> parse_passwd_uids(const std::string& text, std::string& problem);
 
 // A user or group name that every tool accepts (useradd's and systemd's
 // portable rule): a lower-case letter or _, then lower-case letters, digits,
