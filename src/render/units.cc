@@ -165,8 +165,8 @@ void UnitRenderer::render(const UnitOptions& options, std::vector<RenderedUnitFi
     w.list("Requires", string_list(field(def, "requires")));
     w.list("PartOf", string_list(field(def, "partOf")));
     w.list("Conflicts", string_list(field(def, "conflicts")));
-    if (auto t = string_list(field(def, "restartTriggers")); !t.empty()) w.key("X-Restart-Triggers", w.trigger_hash(t));
-    if (auto t = string_list(field(def, "reloadTriggers")); !t.empty()) w.key("X-Reload-Triggers", w.trigger_hash(t));
+    if (auto t = string_list(field(def, "restartTriggers")); !t.empty()) w.list("X-Restart-Triggers", t);
+    if (auto t = string_list(field(def, "reloadTriggers")); !t.empty()) w.list("X-Reload-Triggers", t);
     auto unit_config = option;
     unit_config.push_back("unitConfig");
     w.extra(field(def, "unitConfig"), unit_config);
