@@ -418,6 +418,9 @@ class Renderer {
       out.homes.push_back(std::move(home));
     }
     out.packages.assign(packages.begin(), packages.end());
+    // The scripts the evaluations' templates put in the store (`| writeScript`).
+    written_objects(system, out);
+    for (HomeEvaluation& h : host.homes) written_objects(*h.config->eval, out);
     std::sort(out.objects.begin(), out.objects.end(),
               [](const RenderedObject& a, const RenderedObject& b) { return a.name < b.name; });
     out.objects.erase(std::unique(out.objects.begin(), out.objects.end(),
@@ -428,6 +431,10 @@ class Renderer {
   }
 
  private:
+  static void written_objects(const Evaluation& eval, Rendered& out) {
+    for (const WrittenObject& o : eval.written_objects()) out.objects.push_back(RenderedObject{o.name, o.content, o.executable});
+  }
+
   // A file sysconf makes itself; configuration that defines the same path is an error.
   static Collected generated(const std::string& path, std::string content) {
     Collected c;
