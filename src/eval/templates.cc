@@ -1,5 +1,7 @@
 // Evaluation, part: rendering `{{ }}` in strings and template files, and
 // checking assertions and warnings (see evaluation.h).
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "eval/evaluation.h"
@@ -162,8 +164,10 @@ const Value* Evaluation::interpolate(const Value* tmpl, FileId file, const Scope
   // A whole value that omitEmpty left out is null (a format leaves the key
   // out), not a string: "{{ service.value.description | omitEmpty }}".
   const Template& t = *tmpl->tmpl;
-  if (t.parts.size() == 1 && t.parts[0].expr && !t.parts[0].filters.empty() &&
-      t.parts[0].filters.back().name == "omitEmpty") {
+  auto omits = [](const TemplatePart& part) {
+    return std::any_of(part.filters.begin(), part.filters.end(), [](const TemplateFilter& f) { return f.name == "omitEmpty"; });
+  };
+  if (t.parts.size() == 1 && t.parts[0].expr && omits(t.parts[0])) {
     SourcePos base{file, tmpl->line, tmpl->column};
     try {
       const Value* v = filtered(t.parts[0], offset_in_string(base, t.parts[0].offset),

@@ -9,7 +9,6 @@
 
 #include "load/template.h"
 #include "render/fields.h"
-#include "render/units.h"
 #include "render/users.h"
 #include "util/accounts_text.h"
 #include "util/object_name.h"
@@ -203,55 +202,6 @@ class Renderer {
     }
   }
 
-  // The units of systemd.* (or systemd.user.*), added to `files`; their
-  // triggers name files among `files`.
-  // `home`: the home directory when these are a user's units; their triggers
-  // may name the home's files as ~/P, HOME/P or P.
-  void units(Evaluation& eval, const std::vector<std::string>& prefix, const std::string& dir,
-             std::vector<Collected>& files, std::vector<RenderedObject>& objects, const std::string& home = "") {
-    auto option = [&](const char* kind) {
-      std::vector<std::string> path = prefix;
-      path.push_back(kind);
-      return value(eval, path);
-    };
-    UnitOptions options{option("services"), option("timers"), option("units")};
-    if (!options.services && !options.timers && !options.units) return;
-    std::map<std::string, const RenderedFile*> by_path;
-    for (const Collected& c : files) {
-      by_path.emplace(c.file.path, &c.file);
-      if (!home.empty()) {
-        by_path.emplace("~/" + c.file.path, &c.file);
-        by_path.emplace(home + "/" + c.file.path, &c.file);
-      }
-    }
-    UnitRenderer renderer;
-    renderer.dir = dir;
-    renderer.package_dir = prefix.size() > 1 ? "/usr/lib/systemd/user/" : "/usr/lib/systemd/system/";
-    renderer.option_prefix = prefix;
-    renderer.managed_file_identity = [&](const std::string& path) -> std::optional<std::string> {
-      auto it = by_path.find(path);
-      if (it == by_path.end()) return std::nullopt;
-      const RenderedFile& f = *it->second;
-      switch (f.kind) {
-        case RenderedFile::Kind::Content: return "content:" + short_base32(file_object_hash(f.content, f.executable));
-        case RenderedFile::Kind::Symlink: return "symlink:" + f.target;
-        case RenderedFile::Kind::Secret: return "secret:" + f.secret;
-      }
-      return std::nullopt;
-    };
-    renderer.error = [&](const std::string& message, const std::vector<std::string>& where) {
-      error(fmt::format("`{}`: {}", join_path(where), message), eval.definition_site(where));
-    };
-    std::vector<RenderedUnitFile> rendered;
-    renderer.render(options, rendered, objects);
-    for (RenderedUnitFile& u : rendered) {
-      Collected c;
-      c.file = std::move(u.file);
-      c.site = std::move(u.option);
-      files.push_back(std::move(c));
-    }
-  }
-
   // Sorts the files by path and checks that no path is given twice and that
   // no file is inside another (`a` and `a/b`).
   std::vector<RenderedFile> sorted_files(Evaluation& eval, std::vector<Collected> files) {
@@ -397,7 +347,6 @@ class Renderer {
       etc.push_back(generated("/etc/sysusers.d/sysconf.conf", sysusers_file(out.users, out.groups)));
       etc.push_back(generated("/etc/tmpfiles.d/sysconf-homes.conf", home_tmpfiles_file(out.users)));
     }
-    units(system, {"systemd"}, "/etc/systemd/system/", etc, out.objects);
     out.etc = sorted_files(system, std::move(etc));
     std::set<std::string> packages;
     for (const std::string& p : string_list(value(system, {"environment", "systemPackages"}))) packages.insert(p);
@@ -411,7 +360,6 @@ class Renderer {
       static const std::vector<std::string> home_file_option{"home", "file"};
       std::vector<Collected> files;
       file_entries(eval, home_file_option, true, files);
-      units(eval, {"systemd", "user"}, ".config/systemd/user/", files, out.objects, home.home);
       home.files = sorted_files(eval, std::move(files));
       home.packages = string_list(value(eval, {"home", "packages"}));
       for (const std::string& p : home.packages) packages.insert(p);
