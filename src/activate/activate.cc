@@ -383,8 +383,8 @@ class Activator {
       bool run_on_change = root_.is_live() || (test_run && *test_run == '1');
       HomeUnits units;
       static const std::vector<ManifestFile> kNone;
-      units.old_units = generation_units(root_, home.from ? home.from->files : kNone, kUserUnitDir, nullptr);
-      units.new_units = generation_units(root_, home.to ? home.to->files : kNone, kUserUnitDir, nullptr);
+      units.old_units = generation_units(root_, home.from ? home.from->files : kNone, kUserUnitDir, nullptr, home.home);
+      units.new_units = generation_units(root_, home.to ? home.to->files : kNone, kUserUnitDir, nullptr, home.home);
       for (const auto& [name, unit] : units.new_units.units) units.all.push_back(name);
       units.address = user_manager_address(root_.is_live(), account->uid);
       if (auto r = plan.home_units_resume.find(home.user); r != plan.home_units_resume.end()) units.resume = r->second;

@@ -95,8 +95,20 @@ void UnitJobsReport::fail(std::string failure) {
   failures.push_back(std::move(failure));
 }
 
+namespace {
+
+// What a file of the generation is, for the triggers that name it: two
+// generations' entries for a path are the same file when these are equal.
+std::string file_identity(const ManifestFile& f) {
+  if (f.type == "symlink") return "symlink:" + f.target;
+  if (f.type == "secret") return "secret:" + f.secret;
+  return "file:" + f.object;
+}
+
+}  // namespace
+
 UnitSet generation_units(const Root& root, const std::vector<ManifestFile>& files, const std::string& dir,
-                         const ReadObject& unbuilt) {
+                         const ReadObject& unbuilt, const std::string& home) {
   std::optional<Fd> store;
   try {
     store = open_dir_beneath(root.fd(), Root::relative(kStoreDir), false);
@@ -114,6 +126,18 @@ UnitSet generation_units(const Root& root, const std::vector<ManifestFile>& file
       if (auto text = unbuilt(f.object)) return *text;
     throw FsError(fmt::format("the unit file {} ({}) is not in the store", f.path, f.object), ENOENT);
   };
+  std::map<std::string, const ManifestFile*> by_path;
+  for (const ManifestFile& f : files) by_path.emplace(f.path, &f);
+  auto trigger_identity = [&](const std::string& word) -> std::optional<std::string> {
+    std::string path = word;
+    if (!home.empty()) {
+      if (path.starts_with("~/")) path = path.substr(2);
+      else if (path.starts_with(home + "/")) path = path.substr(home.size() + 1);
+    }
+    auto it = by_path.find(path);
+    if (it == by_path.end()) return std::nullopt;
+    return file_identity(*it->second);
+  };
   UnitSet set;
   std::vector<ManifestUnit> units = units_among(files, dir);
   std::map<std::string, const ManifestUnit*> by_name;
@@ -129,7 +153,8 @@ UnitSet generation_units(const Root& root, const std::vector<ManifestFile>& file
       for (const ManifestFile* d : templ->dropins) dropins.push_back(read(*d));
     for (const ManifestFile* d : u.dropins) dropins.push_back(read(*d));
     const ManifestFile* file = templ ? templ->file : u.file;
-    set.units[u.name] = parse_unit(file ? read(*file) : "", dropins);
+    UnitSections& unit = set.units[u.name] = parse_unit(file ? read(*file) : "", dropins);
+    resolve_triggers(unit, trigger_identity);
     for (const std::string& target : u.wanted_by) set.wanted_by_target[target].insert(u.name);
   }
   return set;

@@ -20,9 +20,12 @@ namespace sc {
 using ReadObject = std::function<std::optional<std::string>(const std::string& object)>;
 
 // The units among `files` in `dir`, parsed with their drop-ins; objects are
-// read from the store under `root`, else through `unbuilt`.
+// read from the store under `root`, else through `unbuilt`. Their triggers
+// are resolved against `files` (units/unit_file.h); `home`, for a user's
+// units, is the home directory, since a trigger may name a home file as
+// ~/P, HOME/P or P.
 UnitSet generation_units(const Root& root, const std::vector<ManifestFile>& files, const std::string& dir,
-                         const ReadObject& unbuilt);
+                         const ReadObject& unbuilt, const std::string& home = "");
 
 // Plans the system units. `resume`: the lists an interrupted activation left
 // in its journal, done again whatever the files say.

@@ -14,6 +14,7 @@
 // and, outside the class, filters.cc (template filters) and merge.cc.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -24,6 +25,7 @@
 #include "eval/eval_error.h"
 #include "eval/merge.h"
 #include "eval/scope.h"
+#include "eval/written_objects.h"
 #include "load/module.h"
 #include "load/template.h"
 #include "util/arena.h"
@@ -110,8 +112,14 @@ class Evaluation : public Interpolator {
   const Declarations& declarations() const { return decls_; }
   const std::vector<Module>& modules() const { return modules_; }
   Arena& arena() { return arena_; }
+  // The store objects its templates wrote (`| writeScript`), for the render stage.
+  const std::vector<WrittenObject>& written_objects() const { return written_.all(); }
 
  private:
+  // One `{{ }}`'s value: its expression through its filters (`at` gives a
+  // filter's position); null when omitEmpty left it out.
+  const Value* filtered(const TemplatePart& part, SourcePos site, const std::function<SourcePos(uint32_t)>& at,
+                        const Scope* scope);
   // The active definition of `path` that names the most of it, or null; `at`:
   // where the option ends in `path`; `declared`: the option's declaration.
   const MergeDef* best_definition(const std::vector<std::string>& path, size_t& at, SourcePos& declared) const;
@@ -212,6 +220,7 @@ class Evaluation : public Interpolator {
   const SourceFiles& files_;
   Diagnostics& diags_;
   Arena arena_;
+  WrittenObjects written_;
   Merger merger_;
 
   Evaluation* os_ = nullptr;

@@ -85,14 +85,14 @@ std::string each_line(const Value* v, const Value* pattern, const std::string& s
 
 }  // namespace
 
-const Value* apply_filter(Arena& arena, const TemplateFilter& f, const Value* v, const std::string& shown,
-                          SourcePos fsite) {
+const Value* apply_filter(Arena& arena, WrittenObjects& written, const TemplateFilter& f, const Value* arg,
+                          const Value* v, const std::string& shown, SourcePos fsite) {
   if (f.name == "json") {
     v = make::string(arena, to_json(v));
   } else if (f.name == "join") {
     if (v->kind != ValueKind::List)
       fail(fmt::format("`| join` needs a list, but `{}` is {}", shown, describe_kind(v->kind)), fsite);
-    std::string sep = f.arg->is_string() ? std::string(f.arg->str()) : to_json(f.arg);
+    std::string sep = arg->is_string() ? std::string(arg->str()) : to_json(arg);
     std::string joined;
     for (auto it = v->begin_items(); it != v->end_items(); ++it) {
       if (it != v->begin_items()) joined += sep;
@@ -107,23 +107,33 @@ const Value* apply_filter(Arena& arena, const TemplateFilter& f, const Value* v,
     }
     v = make::string(arena, joined);
   } else if (f.name == "each") {
-    v = make::string(arena, each_line(v, f.arg, shown, fsite));
+    v = make::string(arena, each_line(v, arg, shown, fsite));
   } else if (f.name == "format") {
     // The serialisers of `format` + `settings`, inside a text: generated
     // settings followed by verbatim lines, as home-manager composes them.
     std::string problem;
-    auto text = f.arg->is_string() ? render_format(std::string(f.arg->str()), v, problem) : std::nullopt;
+    auto text = arg->is_string() ? render_format(std::string(arg->str()), v, problem) : std::nullopt;
     if (!text)
       fail(fmt::format("`| format` cannot write `{}`: {}", shown,
-                       f.arg->is_string() ? problem : "its argument is a format's name, such as \"ini\""),
+                       arg->is_string() ? problem : "its argument is a format's name, such as \"ini\""),
            fsite, "the formats are ini, keyvalue, json, toml, yaml, kdl and sh");
     v = make::string(arena, *text);
   } else if (f.name == "replace") {
     if (!v->is_string())
       fail(fmt::format("`| replace` needs a string, but `{}` is {}", shown, describe_kind(v->kind)), fsite);
-    if (!f.arg->is_string() || !f.arg2->is_string() || f.arg->str().empty())
+    if (!arg->is_string() || !f.arg2->is_string() || arg->str().empty())
       fail("`| replace` takes two strings, the first not empty, as in replace(\"/\", \" \")", fsite);
-    v = make::string(arena, replace_all(v->str(), f.arg->str(), f.arg2->str()));
+    v = make::string(arena, replace_all(v->str(), arg->str(), f.arg2->str()));
+  } else if (f.name == "writeScript") {
+    // A /bin/sh script in the store, as NixOS's unit scripts: its path here,
+    // the object kept with the evaluation (nothing is written until the build).
+    if (!v->is_string())
+      fail(fmt::format("`| writeScript` needs a string, but `{}` is {}", shown, describe_kind(v->kind)), fsite);
+    if (!arg->is_string() || arg->str().empty())
+      fail("`| writeScript` takes the script's name, as in writeScript(\"backup-start\")", fsite);
+    std::string content = "#!/bin/sh\nset -e\n" + std::string(v->str());
+    if (content.back() != '\n') content += '\n';
+    v = make::string(arena, written.write(std::move(content), true, arg->str()));
   } else if (f.name == "shell") {
     // One word for a shell command line, as Nix's escapeShellArg.
     if (v->kind == ValueKind::Int || v->kind == ValueKind::Float) v = make::string(arena, to_json(v));

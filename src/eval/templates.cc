@@ -1,5 +1,7 @@
 // Evaluation, part: rendering `{{ }}` in strings and template files, and
 // checking assertions and warnings (see evaluation.h).
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "eval/evaluation.h"
@@ -90,21 +92,8 @@ std::string Evaluation::render(const Template& tmpl, SourcePos base, std::string
         continue;
       }
       SourcePos site = offset_by(base, part.offset);
-      bool has_default = false;
-      for (const TemplateFilter& f : part.filters) has_default |= f.name == "default";
       std::string shown = part.expr->kind == Expr::Kind::Path ? join_path(part.expr->path) : "the value";
-      const Value* v = part.expr->kind == Expr::Kind::Literal
-                           ? part.expr->literal
-                           : read_path(part.expr->path, site, has_default, "", scope);
-      for (const TemplateFilter& f : part.filters) {
-        if (f.name == "default") {
-          if (!v || v->kind == ValueKind::Null) v = f.arg;
-          continue;
-        }
-        if (!v) fail(fmt::format("`{}` has no value", shown), site, "put `| default(\"...\")` first");
-        v = apply_filter(arena_, f, v, shown, offset_by(base, f.offset));
-      }
-      if (!v) fail(fmt::format("`{}` has no value", shown), site, "add `| default(\"...\")`");
+      const Value* v = filtered(part, site, [&](uint32_t offset) { return offset_by(base, offset); }, scope);
       switch (v->kind) {
         case ValueKind::String: out += v->str(); break;
         case ValueKind::Int:
@@ -125,6 +114,38 @@ std::string Evaluation::render(const Template& tmpl, SourcePos base, std::string
   return out;
 }
 
+const Value* Evaluation::filtered(const TemplatePart& part, SourcePos site,
+                                  const std::function<SourcePos(uint32_t)>& at, const Scope* scope) {
+  bool has_default = false;
+  for (const TemplateFilter& f : part.filters) has_default |= f.name == "default";
+  std::string shown = part.expr->kind == Expr::Kind::Path ? join_path(part.expr->path) : "the value";
+  const Value* v = part.expr->kind == Expr::Kind::Literal ? part.expr->literal
+                                                           : read_path(part.expr->path, site, has_default, "", scope);
+  bool omitted = false;  // by omitEmpty: the rest of the chain passes the null along
+  for (const TemplateFilter& f : part.filters) {
+    if (omitted) break;
+    if (f.name == "default") {
+      if (!v || v->kind == ValueKind::Null) v = f.arg;
+      continue;
+    }
+    if (!v) fail(fmt::format("`{}` has no value", shown), site, "put `| default(\"...\")` first");
+    if (f.name == "omitEmpty") {
+      bool empty = (v->is_string() && v->str().empty()) || (v->is_list() && v->list.size == 0) ||
+                   (v->is_table() && v->begin_entries() == v->end_entries()) || v->kind == ValueKind::Null;
+      if (empty) {
+        v = make::null(arena_);
+        omitted = true;
+      }
+      continue;
+    }
+    const Value* arg = f.arg;
+    if (f.arg_template) arg = make::string(arena_, render(*f.arg_template, at(f.offset), {}, scope));
+    v = apply_filter(arena_, written_, f, arg, v, shown, at(f.offset));
+  }
+  if (!v) fail(fmt::format("`{}` has no value", shown), site, "add `| default(\"...\")`");
+  return v;
+}
+
 const Value* Evaluation::reference(const Value* tmpl, FileId file, const Scope* scope) {
   const Template& t = *tmpl->tmpl;
   if (t.parts.size() != 1 || !t.parts[0].expr || !t.parts[0].filters.empty() ||
@@ -140,6 +161,23 @@ const Value* Evaluation::reference(const Value* tmpl, FileId file, const Scope* 
 }
 
 const Value* Evaluation::interpolate(const Value* tmpl, FileId file, const Scope* scope) {
+  // A whole value that omitEmpty left out is null (a format leaves the key
+  // out), not a string: "{{ service.value.description | omitEmpty }}".
+  const Template& t = *tmpl->tmpl;
+  auto omits = [](const TemplatePart& part) {
+    return std::any_of(part.filters.begin(), part.filters.end(), [](const TemplateFilter& f) { return f.name == "omitEmpty"; });
+  };
+  if (t.parts.size() == 1 && t.parts[0].expr && omits(t.parts[0])) {
+    SourcePos base{file, tmpl->line, tmpl->column};
+    try {
+      const Value* v = filtered(t.parts[0], offset_in_string(base, t.parts[0].offset),
+                                [&](uint32_t offset) { return offset_in_string(base, offset); }, scope);
+      if (v->kind == ValueKind::Null) return v;
+    } catch (EvalError& e) {
+      note_elements(e.diag, scope);
+      throw;
+    }
+  }
   return make::string(arena_, render(*tmpl->tmpl, SourcePos{file, tmpl->line, tmpl->column}, {}, scope), tmpl->line,
                       tmpl->column);
 }

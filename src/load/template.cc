@@ -6,7 +6,8 @@ namespace sc {
 
 bool is_known_filter(std::string_view name) {
   return name == "join" || name == "json" || name == "default" || name == "upper" || name == "lower" ||
-         name == "each" || name == "format" || name == "replace" || name == "shell";
+         name == "each" || name == "format" || name == "replace" || name == "shell" || name == "writeScript" ||
+         name == "omitEmpty";
 }
 
 namespace {
@@ -14,7 +15,7 @@ namespace {
 // How many literal arguments a filter takes.
 int filter_arguments(std::string_view name) {
   if (name == "replace") return 2;
-  return name == "join" || name == "default" || name == "each" || name == "format" ? 1 : 0;
+  return name == "join" || name == "default" || name == "each" || name == "format" || name == "writeScript" ? 1 : 0;
 }
 
 }  // namespace
@@ -49,9 +50,10 @@ const Template* parse_template(std::string_view text, Arena& arena, ParseFailure
       if (name.kind != TokenKind::Word) return fail("expected a filter name after `|`", name.offset);
       if (!is_known_filter(name.text))
         return fail("unknown filter `" + name.text +
-                        "`; the filters are join, json, default, upper, lower, each, format, replace and shell",
+                        "`; the filters are join, json, default, upper, lower, each, format, replace, shell, "
+                        "writeScript and omitEmpty",
                     name.offset);
-      TemplateFilter filter{name.text, nullptr, nullptr, name.offset};
+      TemplateFilter filter{name.text, nullptr, nullptr, nullptr, name.offset};
       int given = 0;
       if (lexer.peek().kind == TokenKind::LParen) {
         lexer.next();
@@ -60,6 +62,11 @@ const Template* parse_template(std::string_view text, Arena& arena, ParseFailure
           if (!arg) return nullptr;
           if (arg->kind != Expr::Kind::Literal) return fail("a filter's argument must be a literal", arg->offset);
           (given == 0 ? filter.arg : filter.arg2) = arg->literal;
+          if (given == 0 && arg->literal->is_string() && has_interpolation(arg->literal->str())) {
+            ParseFailure inner;
+            filter.arg_template = parse_template(arg->literal->str(), arena, inner);
+            if (!filter.arg_template) return fail("in the filter's argument: " + inner.message, arg->offset);
+          }
           ++given;
           if (lexer.peek().kind != TokenKind::Comma || given == 2) break;
           lexer.next();

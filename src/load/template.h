@@ -13,10 +13,15 @@
 
 namespace sc {
 
+struct Template;
+
 struct TemplateFilter {
-  std::string name;              // join, json, default, upper, lower, each, format, replace, shell
+  std::string name;              // join, json, default, upper, lower, each, format, replace, shell, writeScript, omitEmpty
   const Value* arg = nullptr;    // the argument of join(...), default(...), each(...), format(...); replace's first
   const Value* arg2 = nullptr;   // replace's second argument
+  // A string argument holding `{{ }}` (writeScript("{{ service.name }}-start")),
+  // rendered in the template's own scope before the filter runs.
+  const Template* arg_template = nullptr;
   uint32_t offset = 0;
 };
 

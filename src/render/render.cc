@@ -9,7 +9,6 @@
 
 #include "load/template.h"
 #include "render/fields.h"
-#include "render/units.h"
 #include "render/users.h"
 #include "util/accounts_text.h"
 #include "util/object_name.h"
@@ -214,55 +213,6 @@ class Renderer {
     }
   }
 
-  // The units of systemd.* (or systemd.user.*), added to `files`; their
-  // triggers name files among `files`.
-  // `home`: the home directory when these are a user's units; their triggers
-  // may name the home's files as ~/P, HOME/P or P.
-  void units(Evaluation& eval, const std::vector<std::string>& prefix, const std::string& dir,
-             std::vector<Collected>& files, std::vector<RenderedObject>& objects, const std::string& home = "") {
-    auto option = [&](const char* kind) {
-      std::vector<std::string> path = prefix;
-      path.push_back(kind);
-      return value(eval, path);
-    };
-    UnitOptions options{option("services"), option("timers"), option("units")};
-    if (!options.services && !options.timers && !options.units) return;
-    std::map<std::string, const RenderedFile*> by_path;
-    for (const Collected& c : files) {
-      by_path.emplace(c.file.path, &c.file);
-      if (!home.empty()) {
-        by_path.emplace("~/" + c.file.path, &c.file);
-        by_path.emplace(home + "/" + c.file.path, &c.file);
-      }
-    }
-    UnitRenderer renderer;
-    renderer.dir = dir;
-    renderer.package_dir = prefix.size() > 1 ? "/usr/lib/systemd/user/" : "/usr/lib/systemd/system/";
-    renderer.option_prefix = prefix;
-    renderer.managed_file_identity = [&](const std::string& path) -> std::optional<std::string> {
-      auto it = by_path.find(path);
-      if (it == by_path.end()) return std::nullopt;
-      const RenderedFile& f = *it->second;
-      switch (f.kind) {
-        case RenderedFile::Kind::Content: return "content:" + short_base32(file_object_hash(f.content, f.executable));
-        case RenderedFile::Kind::Symlink: return "symlink:" + f.target;
-        case RenderedFile::Kind::Secret: return "secret:" + f.secret;
-      }
-      return std::nullopt;
-    };
-    renderer.error = [&](const std::string& message, const std::vector<std::string>& where) {
-      error(fmt::format("`{}`: {}", join_path(where), message), eval.definition_site(where));
-    };
-    std::vector<RenderedUnitFile> rendered;
-    renderer.render(options, rendered, objects);
-    for (RenderedUnitFile& u : rendered) {
-      Collected c;
-      c.file = std::move(u.file);
-      c.site = std::move(u.option);
-      files.push_back(std::move(c));
-    }
-  }
-
   // Sorts the files by path and checks that no path is given twice and that
   // no file is inside another (`a` and `a/b`).
   std::vector<RenderedFile> sorted_files(Evaluation& eval, std::vector<Collected> files) {
@@ -425,7 +375,6 @@ class Renderer {
       etc.push_back(generated("/etc/sysusers.d/sysconf.conf", sysusers_file(out.users, out.groups)));
       etc.push_back(generated("/etc/tmpfiles.d/sysconf-homes.conf", home_tmpfiles_file(out.users)));
     }
-    units(system, {"systemd"}, "/etc/systemd/system/", etc, out.objects);
     out.etc = sorted_files(system, std::move(etc));
     std::set<std::string> packages;
     for (const std::string& p : string_list(value(system, {"sysconf", "packages"}))) packages.insert(p);
@@ -439,13 +388,15 @@ class Renderer {
       static const std::vector<std::string> home_file_option{"sysconf", "home", "files"};
       std::vector<Collected> files;
       file_entries(eval, home_file_option, true, files);
-      units(eval, {"systemd", "user"}, ".config/systemd/user/", files, out.objects, home.home);
       home.files = sorted_files(eval, std::move(files));
       home.packages = string_list(value(eval, {"sysconf", "home", "packages"}));
       for (const std::string& p : home.packages) packages.insert(p);
       out.homes.push_back(std::move(home));
     }
     out.packages.assign(packages.begin(), packages.end());
+    // The scripts the evaluations' templates put in the store (`| writeScript`).
+    written_objects(system, out);
+    for (HomeEvaluation& h : host.homes) written_objects(*h.config->eval, out);
     std::sort(out.objects.begin(), out.objects.end(),
               [](const RenderedObject& a, const RenderedObject& b) { return a.name < b.name; });
     out.objects.erase(std::unique(out.objects.begin(), out.objects.end(),
@@ -456,6 +407,10 @@ class Renderer {
   }
 
  private:
+  static void written_objects(const Evaluation& eval, Rendered& out) {
+    for (const WrittenObject& o : eval.written_objects()) out.objects.push_back(RenderedObject{o.name, o.content, o.executable});
+  }
+
   // A file sysconf makes itself; configuration that defines the same path is an error.
   static Collected generated(const std::string& path, std::string content) {
     Collected c;

@@ -119,6 +119,31 @@ UnitSections parse_unit(const std::string& file, const std::vector<std::string>&
   return unit;
 }
 
+void resolve_triggers(UnitSections& unit, const TriggerIdentity& identity) {
+  auto section = unit.sections.find("Unit");
+  if (section == unit.sections.end()) return;
+  for (const char* key : {"X-Restart-Triggers", "X-Reload-Triggers"}) {
+    auto values = section->second.find(key);
+    if (values == section->second.end()) continue;
+    for (std::string& value : values->second) {
+      std::string resolved;
+      size_t pos = 0;
+      while (pos < value.size()) {
+        size_t end = value.find_first_of(" \t", pos);
+        if (end == std::string::npos) end = value.size();
+        if (end > pos) {
+          std::string word = value.substr(pos, end - pos);
+          if (!resolved.empty()) resolved += ' ';
+          auto id = identity(word);
+          resolved += id ? word + "=" + *id : word;
+        }
+        pos = end + 1;
+      }
+      value = std::move(resolved);
+    }
+  }
+}
+
 UnitChange compare_units(const UnitSections& old_unit, const UnitSections& new_unit) {
   UnitChange change = UnitChange::Equal;
   for (const auto& [name, section] : old_unit.sections) {

@@ -4,6 +4,7 @@
 // decides whether a change needs a restart, a reload, or nothing.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,6 +25,16 @@ struct UnitSections {
 // Folds `text` (a unit file or one of its drop-ins) into `into`.
 void parse_unit_text(std::string_view text, UnitSections& into);
 UnitSections parse_unit(const std::string& file, const std::vector<std::string>& dropins = {});
+
+// The files a unit's triggers name stand for their content: each word of
+// [Unit] X-Restart-Triggers= and X-Reload-Triggers= becomes "WORD=IDENTITY"
+// when `identity` knows WORD as a file of the unit's generation, so that
+// comparing two generations' units sees a trigger file's change as a change
+// of the key (a restart, or a reload for X-Reload-Triggers). Other words
+// (any string) stay as written. The unit text names only the paths, as
+// NixOS's names store paths; the contents are the generation's.
+using TriggerIdentity = std::function<std::optional<std::string>(const std::string& word)>;
+void resolve_triggers(UnitSections& unit, const TriggerIdentity& identity);
 
 enum class UnitChange { Equal, NeedsReload, NeedsRestart };
 

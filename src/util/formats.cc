@@ -200,7 +200,10 @@ std::string render_gitconfig(const Value* settings) {
 // writes them: each top-level table is a section, [Unit] first and
 // [Install] last; a list repeats its key (an empty string resets a list
 // setting, as `ExecStart=`); booleans are true/false; null leaves a key out,
-// and a section with nothing in it is not written.
+// and a section with nothing in it is not written. A table inside a section
+// is a group of settings written in its place, so that a module can keep
+// keys in the order people read them (`{ "1" = { Description = ... },
+// "2" = serviceConfig }`): the group's own name is not written.
 bool unit_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; }
 
 void unit_setting(std::string_view section, std::string_view key, const Value* v, std::string& out) {
@@ -211,22 +214,28 @@ void unit_setting(std::string_view section, std::string_view key, const Value* v
   out += fmt::format("{}={}\n", key, value);
 }
 
-std::string unit_section(std::string_view name, const Value* table) {
-  if (name.empty() || name.find_first_of("[]\n") != std::string_view::npos)
-    throw Unrepresentable{fmt::format("`{}` is not a unit file section's name", name)};
-  std::string body;
+void unit_settings(std::string_view name, const Value* table, std::string& body) {
   for (auto k = table->begin_entries(); k != table->end_entries(); ++k) {
     if (k->value->kind == ValueKind::Null) continue;
+    if (k->value->kind == ValueKind::Table) {
+      unit_settings(name, k->value, body);
+      continue;
+    }
     if (k->key.empty() || !std::all_of(k->key.begin(), k->key.end(), unit_name_char))
       throw Unrepresentable{fmt::format("`{}` in [{}] is not a unit setting's name", k->key, name)};
-    if (k->value->kind == ValueKind::Table)
-      throw Unrepresentable{fmt::format("the unit setting {}= in [{}] cannot hold a table", k->key, name)};
     if (k->value->kind == ValueKind::List) {
       for (auto it = k->value->begin_items(); it != k->value->end_items(); ++it) unit_setting(name, k->key, *it, body);
     } else {
       unit_setting(name, k->key, k->value, body);
     }
   }
+}
+
+std::string unit_section(std::string_view name, const Value* table) {
+  if (name.empty() || name.find_first_of("[]\n") != std::string_view::npos)
+    throw Unrepresentable{fmt::format("`{}` is not a unit file section's name", name)};
+  std::string body;
+  unit_settings(name, table, body);
   return body.empty() ? "" : fmt::format("[{}]\n{}", name, body);
 }
 

@@ -309,21 +309,20 @@ class TestHomePrograms(unittest.TestCase):
         self.assertIn("PATH=/home/craig/.local/bin:/usr/bin:/bin", lines)
 
     def test_waybar_restarts_when_its_style_changes(self):
+        """The unit names waybar's files as its restart triggers (the switch
+        compares what the two generations hold there, as test_units.py
+        shows): its text is the same whatever the style says."""
         def trigger(home):
             home_gen, _ = self.build(home)
             unit = self.read(home_gen, ".config/systemd/user/waybar.service")
             return [l for l in unit.splitlines() if l.startswith("X-Restart-Triggers=")]
 
         first = trigger(HOME_ALL)
-        again = trigger(HOME_ALL)
-        changed = trigger(HOME_ALL.replace("background: #1e1e2e;", "background: #000000;"))
-        self.assertEqual(first, again, "the same files give the same trigger")
-        self.assertEqual(len(changed), 1)
-        self.assertNotEqual(first, changed, "a changed style.css changes the unit, which restarts waybar")
+        self.assertEqual(first, ["X-Restart-Triggers=~/.config/waybar/config ~/.config/waybar/style.css"])
+        self.assertEqual(trigger(HOME_ALL.replace("background: #1e1e2e;", "background: #000000;")), first)
         # The same when the style sheet is a file given directly rather than programs.waybar.style.
         direct = HOME_ALL.replace("programs.waybar.style =", 'xdg.configFile."waybar/style.css".text =')
         self.assertEqual(trigger(direct), first)
-        self.assertNotEqual(trigger(direct.replace("background: #1e1e2e;", "background: #000000;")), first)
 
     def test_disabled_programs_render_nothing(self):
         # Settings everywhere, but only kitty enabled; niri has no

@@ -596,6 +596,41 @@ class TestTriggers(UnitsTestCase):
         self.switch()
         self.assertEqual(self.new_events(before), [])
 
+    def unit_texts(self):
+        """The two units' files as the generation has them."""
+        texts = {}
+        for name in ("rt.service", "rl.service"):
+            with open(os.path.join(self.root, "etc/systemd/system", name)) as f:
+                texts[name] = f.read()
+        return texts
+
+    def test_unit_text_names_the_triggers_and_the_plan_follows_their_content(self):
+        """The unit text names the trigger files (as NixOS names store
+        paths), so it is the same whatever they hold; the plan compares the
+        two generations' files that the triggers name. A changed trigger file
+        alone restarts (or reloads) the unit; an unchanged one plans nothing."""
+        self.use(*self.gen("c1", "r1", "o1"))
+        self.switch()
+        first = self.unit_texts()
+        self.assertIn("X-Restart-Triggers=/etc/demo/demo.conf\n", first["rt.service"])
+        self.assertIn("X-Reload-Triggers=/etc/demo/reload.conf\n", first["rl.service"])
+        before = self.events()
+
+        self.use(*self.gen("c1", "r1", "o2"))
+        r = self.switch("--dry-run")
+        self.assertNotRegex(r.stdout, r"would (stop|reload|restart|start)", h.describe(r))
+        self.use(*self.gen("c2", "r2", "o1"))
+        r = self.switch("--dry-run")
+        self.assertIn("would stop the following units: rt.service", r.stdout, h.describe(r))
+        self.assertIn("would reload the following units: rl.service", r.stdout, h.describe(r))
+        self.assertIn("would start the following units: rt.service", r.stdout, h.describe(r))
+        self.assertNotIn("would restart", r.stdout, h.describe(r))
+        self.assertEqual(self.events(), before, "--dry-run touches nothing")
+
+        self.switch()
+        self.assertEqual(self.unit_texts(), first, "only the trigger files changed, not the units")
+        self.assertEqual(sorted(self.new_events(before)), ["reload rl r2", "start rt c2", "stop rt"])
+
 
 # ==========================================================================
 # Timers and sockets
@@ -1052,6 +1087,37 @@ class TestUserUnits(UserUnitsTestCase):
         self.assertNamed(r, "bar.service", "restart")
         self.assertNamed(r, "baz.service", "reload")
         self.assertNotNamed(r, "keep.service", "stop|start|restart|reload")
+
+    def test_user_triggers_name_home_files_three_ways(self):
+        """A home unit's trigger may name a home file as ~/P, HOME/P or P:
+        each restarts its unit when that file alone changes, and a change to
+        another file restarts nothing."""
+        def gen(a, b, c, other):
+            files = [f'home.file.".config/demo/{n}.conf".text = "{v}\\n"'
+                     for n, v in (("a", a), ("b", b), ("c", c), ("other", other))]
+            units = [user_daemon(name, "v1", self.log, options=[f"restartTriggers = [{json.dumps(trigger)}]",
+                                                                  "stopIfChanged = false"])
+                     for name, trigger in (("ta", "~/.config/demo/a.conf"),
+                                           ("tb", f"/home/{USER}/.config/demo/b.conf"),
+                                           ("tc", ".config/demo/c.conf"))]
+            return files + units
+
+        self.use(*gen("1", "1", "1", "1"))
+        self.switch()
+        before = self.events()
+        self.use(*gen("1", "1", "1", "2"))
+        r = self.switch()
+        self.assertEqual(self.new_events(before), [], h.describe(r))
+        for changed in ("a", "b", "c"):
+            before = self.events()
+            values = {n: "1" for n in "abc"}
+            values[changed] = "2" + changed
+            self.use(*gen(values["a"], values["b"], values["c"], "2"))
+            r = self.switch()
+            self.assertEqual(self.new_events(before), [f"stop t{changed} v1", f"start t{changed} v1"], h.describe(r))
+            self.assertNamed(r, f"t{changed}.service", "restart")
+            self.use(*gen("1", "1", "1", "2"))
+            self.switch()
 
     def test_removed_user_service_stops(self):
         self.use(user_daemon("foo", "v1", self.log), user_daemon("keep", "v1", self.log))

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "test_tree.h"
+#include "util/object_name.h"
 
 using namespace sc;
 using sc::test::TestTree;
@@ -473,4 +474,43 @@ l = ["{{ n }}"]
   // The enum side does not take "0": the text goes to lines, as in NixOS.
   CHECK(t.json({"m.toml"}) == R"({"a":"0","b":"0","c":"0","d":{"EDITOR":"nvim"},"e":null,"f":"0","l":["0"],"n":0,)"
                               R"("none":null,"vars":{"EDITOR":"nvim"}})");
+}
+
+TEST_CASE("writeScript puts a script in the store, kept with the evaluation; omitEmpty leaves a value out") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.jobs]
+type = "attrsOf(str)"
+default = { backup = "rsync -a /home /srv", empty = "" }
+[options.settings]
+type = "anything"
+[[for]]
+each = "jobs"
+as = "job"
+[for.config]
+settings."{{ job.name }}" = { start = "{{ job.value | omitEmpty | writeScript('{{ job.name }}-start') }}", label = "{{ job.value | omitEmpty }}" }
+)T");
+  std::string json = t.json({"m.toml"});
+  INFO(t.messages());
+  const std::string content = "#!/bin/sh\nset -e\nrsync -a /home /srv\n";
+  const std::string name = object_name(file_object_hash(content, true), "backup-start");
+  CHECK(json == R"({"jobs":{"backup":"rsync -a /home /srv","empty":""},"settings":{"backup":{"label":"rsync -a /home /srv",)"
+                R"("start":")" + store_path(name) + R"("},"empty":{"label":null,"start":null}}})");
+  const auto& written = t.evaluate({"m.toml"}).eval->written_objects();
+  REQUIRE(written.size() == 1);
+  CHECK(written[0].name == name);
+  CHECK(written[0].content == content);
+  CHECK(written[0].executable);
+}
+
+TEST_CASE("writeScript needs a string and a name") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.n]
+type = "str"
+[config]
+n = "{{ 3 | writeScript('x') }}"
+)T");
+  CHECK(t.json({"m.toml"}) == "ERROR");
+  CHECK(t.messages().find("`| writeScript` needs a string") != std::string::npos);
 }

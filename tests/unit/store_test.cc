@@ -215,8 +215,15 @@ TEST_CASE("formats: systemd writes [Unit] first and [Install] last, repeats keys
         "ERROR: the unit setting ExecStart= in [Service] holds a newline; a list repeats the setting instead");
   CHECK(formatted("systemd", "[config.s.Service]\n'Exec Start' = \"a\"\n") ==
         "ERROR: `Exec Start` in [Service] is not a unit setting's name");
-  CHECK(formatted("systemd", "[config.s.Service.x]\ny = 1\n") ==
-        "ERROR: the unit setting x= in [Service] cannot hold a table");
+}
+
+TEST_CASE("formats: systemd writes a table inside a section as a group of settings, in the group's place") {
+  // Groups keep the order a module gives (Description before After), which a
+  // section's own keys, sorted, cannot.
+  CHECK(formatted("systemd", "[config.s.Unit]\n\"1\" = { Description = \"d\" }\n\"2\" = { After = \"a b\", "
+                             "Wants = [\"w\"] }\n\"3\" = { skipped = {} }\nZ-Own = 1\n") ==
+        "[Unit]\nDescription=d\nAfter=a b\nWants=w\nZ-Own=1\n");
+  CHECK(formatted("systemd", "[config.s.Service.x]\n'y z' = 1\n") == "ERROR: `y z` in [Service] is not a unit setting's name");
 }
 
 TEST_CASE("formats: gitconfig quotes strings, nests subsections and repeats keys for lists") {

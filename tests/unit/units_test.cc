@@ -119,6 +119,35 @@ TEST_CASE("unit plan: a change only in reload triggers reloads; an unchanged uni
   CHECK(plan_units(old_gen.set, same.set, Active{{"s.service", "active"}}).empty());
 }
 
+TEST_CASE("unit triggers: each word naming a file of the generation stands for its content") {
+  const std::string text = with(kService, "After=network.target",
+                                "After=network.target\nX-Restart-Triggers=/etc/a.conf any-string\n"
+                                "X-Reload-Triggers=/etc/r.conf");
+  auto resolved = [&](std::map<std::string, std::string> files) {
+    UnitSections unit = parse_unit(text);
+    resolve_triggers(unit, [&](const std::string& word) -> std::optional<std::string> {
+      auto it = files.find(word);
+      return it == files.end() ? std::nullopt : std::optional<std::string>(it->second);
+    });
+    return unit;
+  };
+  UnitSections unit = resolved({{"/etc/a.conf", "file:1"}});
+  CHECK(unit.sections.at("Unit").at("X-Restart-Triggers") == std::vector<std::string>{"/etc/a.conf=file:1 any-string"});
+  CHECK(unit.sections.at("Unit").at("X-Reload-Triggers") == std::vector<std::string>{"/etc/r.conf"});
+  // The same unit text: the files' contents decide.
+  auto one = resolved({{"/etc/a.conf", "file:1"}, {"/etc/r.conf", "file:1"}});
+  CHECK(compare_units(one, resolved({{"/etc/a.conf", "file:1"}, {"/etc/r.conf", "file:1"}})) == UnitChange::Equal);
+  CHECK(compare_units(one, resolved({{"/etc/a.conf", "file:1"}, {"/etc/r.conf", "file:2"}})) == UnitChange::NeedsReload);
+  CHECK(compare_units(one, resolved({{"/etc/a.conf", "file:2"}, {"/etc/r.conf", "file:1"}})) == UnitChange::NeedsRestart);
+  CHECK(compare_units(one, resolved({{"/etc/r.conf", "file:1"}})) == UnitChange::NeedsRestart);  // no longer managed
+  Gen old_gen, new_gen;
+  old_gen.set.units["s.service"] = one;
+  new_gen.set.units["s.service"] = resolved({{"/etc/a.conf", "file:2"}, {"/etc/r.conf", "file:1"}});
+  UnitPlan plan = plan_units(old_gen.set, new_gen.set, Active{{"s.service", "active"}});
+  CHECK(plan.stop == Units{"s.service"});
+  CHECK(plan.start == Units{"s.service"});
+}
+
 TEST_CASE("unit plan: timers and paths restart, slices and basic targets are left to daemon-reload, mounts reload their options") {
   Gen old_gen, new_gen;
   old_gen.unit("t.timer", "[Timer]\nOnCalendar=daily\n").unit("p.path", "[Path]\nPathChanged=/a\n");
