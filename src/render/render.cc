@@ -16,6 +16,7 @@
 #include "util/hash.h"
 #include "util/json_writer.h"
 #include "util/text.h"
+#include "util/unit_name.h"
 
 namespace sc {
 
@@ -209,6 +210,15 @@ class Renderer {
       auto file = file_entry(eval, option, key, e->value, home);
       if (!file) continue;
       file->path = home ? rel : "/etc/" + rel;
+      // A file directly in a unit directory is a unit to systemd and to the switch.
+      std::string_view unit_dir = home ? kUserUnitDir : std::string_view(kSystemUnitDir).substr(5);
+      if (rel.starts_with(unit_dir) && rel.find('/', unit_dir.size()) == std::string::npos &&
+          !is_unit_name(std::string_view(rel).substr(unit_dir.size()))) {
+        Site site{eval, path};
+        error(fmt::format("`{}`: `{}` is not a unit name such as \"foo.socket\"", site.name(), rel.substr(unit_dir.size())),
+              site.get(), "a file in a unit directory is named NAME.TYPE, TYPE one of systemd's unit types");
+        continue;
+      }
       out.push_back(Collected{std::move(*file), &option, std::move(key)});
     }
   }

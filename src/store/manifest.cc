@@ -33,12 +33,6 @@ const ManifestHome* Manifest::home(const std::string& user) const {
 std::vector<ManifestUnit> units_among(const std::vector<ManifestFile>& files, const std::string& dir) {
   std::map<std::string, ManifestUnit> units;
   std::map<std::string, std::vector<std::string>> wanted_by;
-  auto is_unit_name = [](std::string_view name) {
-    static const std::set<std::string_view> kTypes = {"service", "socket", "target", "timer", "path", "mount",
-                                                      "automount", "swap", "slice", "scope", "device"};
-    size_t dot = name.rfind('.');
-    return dot != std::string_view::npos && dot > 0 && kTypes.count(name.substr(dot + 1));
-  };
   for (const ManifestFile& f : files) {
     if (f.path.compare(0, dir.size(), dir) != 0) continue;
     std::string_view rel = std::string_view(f.path).substr(dir.size());

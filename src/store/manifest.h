@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "util/unit_name.h"
 #include "render/rendered.h"
 
 namespace sc {
@@ -38,8 +39,6 @@ struct ManifestUnit {
   std::vector<std::string> wanted_by;        // targets, through .wants/ or .requires/
 };
 
-constexpr const char* kSystemUnitDir = "/etc/systemd/system/";
-constexpr const char* kUserUnitDir = ".config/systemd/user/";
 
 // The units among `files` (sorted by path) in `dir`. A unit masked by a
 // link to /dev/null is not a unit.
