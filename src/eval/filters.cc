@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "eval/eval_error.h"
+#include "util/accounts_text.h"
 #include "util/formats.h"
 #include "util/json_writer.h"
 #include "util/text.h"
@@ -134,6 +135,15 @@ const Value* apply_filter(Arena& arena, WrittenObjects& written, const TemplateF
     std::string content = "#!/bin/sh\nset -e\n" + std::string(v->str());
     if (content.back() != '\n') content += '\n';
     v = make::string(arena, written.write(std::move(content), true, arg->str()));
+  } else if (f.name == "systemdField") {
+    // One field of a sysusers.d or tmpfiles.d line: `-` for nothing, a plain
+    // word as it is, anything else quoted as those tools unquote.
+    if (v->kind == ValueKind::Int || v->kind == ValueKind::Float) v = make::string(arena, to_json(v));
+    if (v->kind != ValueKind::Null && !v->is_string())
+      fail(fmt::format("`| systemdField` needs a string, a number or null, but `{}` is {}", shown, describe_kind(v->kind)),
+           fsite);
+    bool nothing = v->kind == ValueKind::Null || v->str().empty();
+    v = make::string(arena, nothing ? "-" : systemd_field(v->str()));
   } else if (f.name == "shell") {
     // One word for a shell command line, as Nix's escapeShellArg.
     if (v->kind == ValueKind::Int || v->kind == ValueKind::Float) v = make::string(arena, to_json(v));

@@ -7,7 +7,7 @@ namespace sc {
 bool is_known_filter(std::string_view name) {
   return name == "join" || name == "json" || name == "default" || name == "upper" || name == "lower" ||
          name == "each" || name == "format" || name == "replace" || name == "shell" || name == "writeScript" ||
-         name == "omitEmpty";
+         name == "omitEmpty" || name == "systemdField";
 }
 
 namespace {
@@ -51,7 +51,7 @@ const Template* parse_template(std::string_view text, Arena& arena, ParseFailure
       if (!is_known_filter(name.text))
         return fail("unknown filter `" + name.text +
                         "`; the filters are join, json, default, upper, lower, each, format, replace, shell, "
-                        "writeScript and omitEmpty",
+                        "writeScript, omitEmpty and systemdField",
                     name.offset);
       TemplateFilter filter{name.text, nullptr, nullptr, nullptr, name.offset};
       int given = 0;

@@ -16,7 +16,7 @@ namespace sc {
 struct Template;
 
 struct TemplateFilter {
-  std::string name;              // join, json, default, upper, lower, each, format, replace, shell, writeScript, omitEmpty
+  std::string name;              // join, json, default, upper, lower, each, format, replace, shell, writeScript, omitEmpty, systemdField
   const Value* arg = nullptr;    // the argument of join(...), default(...), each(...), format(...); replace's first
   const Value* arg2 = nullptr;   // replace's second argument
   // A string argument holding `{{ }}` (writeScript("{{ service.name }}-start")),

@@ -3,13 +3,21 @@
 #include <algorithm>
 #include <set>
 
-#include "render/users.h"
+#include <fmt/format.h>
+
 #include "util/accounts_text.h"
 
 namespace sc {
 
 namespace {
 constexpr int64_t kFirstNormalUid = 1000;
+
+// The user's `u` line as modules/users.toml writes it in sysusers.d, with its uid.
+std::string sysusers_line(const RenderedUser& u, int64_t uid) {
+  auto field = [](const std::string& text) { return text.empty() ? std::string("-") : systemd_field(text); };
+  return fmt::format("u {} {} {} {} {}", u.name, uid, field(u.description.empty() ? u.name : u.description),
+                     field(u.home), field(u.shell));
+}
 }  // namespace
 
 std::optional<AccountPlan> plan_accounts(const std::vector<RenderedUser>& users, const std::string& passwd,
@@ -45,7 +53,7 @@ std::optional<AccountPlan> plan_accounts(const std::vector<RenderedUser>& users,
     }
     taken.insert(step.uid);
     out.uids[u.name] = step.uid;
-    step.sysusers = sysusers_user_line(u, step.uid);
+    step.sysusers = sysusers_line(u, step.uid);
     out.create.push_back(std::move(step));
   }
   return out;

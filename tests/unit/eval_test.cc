@@ -514,3 +514,25 @@ n = "{{ 3 | writeScript('x') }}"
   CHECK(t.json({"m.toml"}) == "ERROR");
   CHECK(t.messages().find("`| writeScript` needs a string") != std::string::npos);
 }
+
+TEST_CASE("systemdField writes one field of a sysusers.d or tmpfiles.d line") {
+  TestTree t;
+  t.write("m.toml", R"T(
+[options.in]
+type = "anything"
+default = { plain = "craig", spaced = "Ann Lee", odd = "100% \"sure\"", empty = "", none = "", n = 1000 }
+[options.out]
+type = "attrsOf(str)"
+[config]
+out.plain = "{{ in.plain | systemdField }}"
+out.spaced = "{{ in.spaced | systemdField }}"
+out.odd = "{{ in.odd | systemdField }}"
+out.empty = "{{ in.empty | systemdField }}"
+out.null = "{{ in.missing | default(null) | systemdField }}"
+out.n = "{{ in.n | systemdField }}"
+)T");
+  std::string json = t.json({"m.toml"});
+  INFO(t.messages());
+  CHECK(json.find(R"("out":{"empty":"-","n":"1000","null":"-","odd":"\"100%% \\\"sure\\\"\"","plain":"craig",)"
+                  R"("spaced":"\"Ann Lee\""})") != std::string::npos);
+}

@@ -133,7 +133,7 @@ TEST_CASE("malformed templates are rejected with a reason") {
   };
   CHECK(error("{{ a") == "`{{` is not closed by `}}`");
   CHECK(error("{{ a | shout }}") ==
-        "unknown filter `shout`; the filters are join, json, default, upper, lower, each, format, replace, shell, writeScript and omitEmpty");
+        "unknown filter `shout`; the filters are join, json, default, upper, lower, each, format, replace, shell, writeScript, omitEmpty and systemdField");
   CHECK(error("{{ a | replace(\"x\") }}") == "filter `replace` needs two arguments, as in replace(\"a\", \"b\")");
   CHECK(error("{{ a | shell(\"x\") }}") == "filter `shell` takes no argument");
   CHECK(error("{{ a | replace(\"x\", \"y\") | shell }}") == "ok");
