@@ -272,6 +272,12 @@ class TestExampleServer(MachineTest):
         # Fault 9: a real switch says what it does, not what it "would" do.
         self.assertNotIn("would ", out)
         self.assertIn("installed with apt", out)
+        # The admin's uid is given at activation (the build reads nothing of
+        # the machine) and recorded, as NixOS's uid-map.
+        self.assertIn("created admin (uid 1000)", out)
+        self.assertEqual(self.machine.run(["id", "-u", "admin"]).stdout.strip(), "1000")
+        uids = json.loads(self.machine.run(["cat", "/var/lib/sysconf/uids.json"]).stdout)
+        self.assertEqual(uids["users"], {"admin": 1000})
 
     def test_02_units_enabled_and_active(self):
         for unit in self.UNITS:
