@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -11,6 +12,7 @@
 #include "activate/command.h"
 #include "activate/home.h"
 #include "activate/hook_record.h"
+#include "activate/shadow.h"
 #include "activate/uid_map.h"
 #include "activate/hostname.h"
 #include "activate/journal.h"
@@ -74,6 +76,7 @@ class Activator {
     create_accounts(plan);
     run_hooks(plan);
     install_deferred();
+    set_passwords(plan);
     phase("hooks");
     step(5, "starting units");
     units(start_units, plan);
@@ -294,6 +297,35 @@ class Activator {
       }
     }
     deferred_.clear();
+  }
+
+  // Passwords from files, once the hooks have made the users. The file is
+  // read again: what the plan read may have changed since. The hash goes
+  // only to /etc/shadow; messages name the file.
+  void set_passwords(const Plan& plan) {
+    if (plan.passwords.empty()) return;
+    step(4, "setting passwords");
+    std::map<std::string, std::string> hashes;
+    std::map<std::string, std::string> files;
+    for (const PasswordStep& p : plan.passwords) {
+      PasswordHash hash = read_password_hash(root_, p.file);
+      if (hash.status != PasswordHash::Status::Ok) {
+        failed(fmt::format("user {}: password not set: {}", p.user, hash.problem));
+        continue;
+      }
+      hashes[p.user] = std::move(hash.hash);
+      files[p.user] = p.file;
+    }
+    ShadowUpdate update = set_shadow_passwords(root_, hashes);
+    if (!update.problem.empty()) {
+      std::vector<std::string> users;
+      for (const auto& [user, file] : files) users.push_back(user);
+      failed(fmt::format("passwords of {} not set: {}", fmt::join(users, ", "), update.problem));
+      return;
+    }
+    for (const std::string& user : update.missing)
+      failed(fmt::format("user {}: password not set: /etc/shadow has no entry for them", user));
+    for (const std::string& user : update.changed) say(fmt::format("user {}: password set from {}", user, files[user]));
   }
 
   // Normal users whose uid the configuration leaves open, made with the uid

@@ -117,7 +117,8 @@ bool Plan::changes_anything() const {
       return s.op == FileOp::Create || s.op == FileOp::Update || s.op == FileOp::Remove || s.op == FileOp::Backup;
     });
   };
-  if (busy(etc) || !diff.packages.empty() || !units.plan.empty() || !accounts.create.empty()) return true;
+  if (busy(etc) || !diff.packages.empty() || !units.plan.empty() || !accounts.create.empty() || !passwords.empty())
+    return true;
   for (const HomePlan& h : homes)
     if (busy(h.steps) || (h.dropped() && !h.dropped_units.empty())) return true;
   for (const HookStep& h : hooks)
@@ -391,6 +392,7 @@ class Planner {
     plan.diff = compare_manifests(from, to);
     plan.accounts = accounts(to);
     plan.hooks = hooks(to);
+    plan.passwords = plan_passwords(root_, to.users, diags_);
     return plan;
   }
 
@@ -482,6 +484,7 @@ std::string describe_plan(const Plan& plan) {
     out += h.runnable ? fmt::format("hook {}: {}\n", h.name, fmt::join(h.command, " "))
                       : fmt::format("hook {}: not run under --root (the tool takes no root)\n", h.name);
   }
+  for (const PasswordStep& p : plan.passwords) out += fmt::format("user {}: password from {}\n", p.user, p.file);
   if (plan.units.manager) {
     out += describe_unit_plan(plan.units.plan, "units");
   } else if (!plan.units.changed.empty()) {
@@ -522,6 +525,9 @@ std::string plan_json(const Plan& plan) {
   for (const HookStep& h : plan.hooks)
     hooks.push_back({{"name", h.name}, {"run", h.run && h.runnable}, {"changed", h.run}, {"command", h.command}});
   j["hooks"] = hooks;
+  json passwords = json::array();
+  for (const PasswordStep& p : plan.passwords) passwords.push_back({{"user", p.user}, {"file", p.file}});
+  j["passwords"] = passwords;
   const UnitPlan& u = plan.units.plan;
   j["units"] = {{"manager", plan.units.manager}, {"stop", u.stop},     {"skip", u.skip},
                 {"reload", u.reload},           {"restart", u.restart}, {"start", u.start},

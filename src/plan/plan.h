@@ -12,6 +12,7 @@
 
 #include "plan/accounts.h"
 #include "plan/generation_diff.h"
+#include "plan/passwords.h"
 #include "store/manifest.h"
 #include "units/unit_plan.h"
 #include "util/diagnostic.h"
@@ -86,6 +87,9 @@ struct Plan {
   GenerationDiff diff;
   AccountPlan accounts;  // normal users created before the hooks run, with the uids given them
   std::vector<HookStep> hooks;
+  // Users whose password the activation sets from their file, after the hooks
+  // (which make the users); those already set are not here.
+  std::vector<PasswordStep> passwords;
   std::vector<std::string> secrets_missing;  // reported as errors before anything changes
   UnitSteps units;
   // Per user: the reload/restart/start lists an interrupted activation had

@@ -282,6 +282,8 @@ class Renderer {
         u.shell = text_field(e->value, "shell");
         check_path(u.home, site_of(users_option, u.name, "home"), "home directory");
         check_path(u.shell, site_of(users_option, u.name, "shell"), "shell");
+        u.hashed_password_file = text_field(e->value, "hashedPasswordFile");
+        check_path(u.hashed_password_file, site_of(users_option, u.name, "hashedPasswordFile"), "password file");
         if (const Value* uid = field(e->value, "uid"); uid && uid->kind == ValueKind::Int) u.uid = uid->integer;
         u.groups = string_list(field(e->value, "groups"));
         for (const std::string& g : u.groups) check_name(g, site_of(users_option, u.name, "groups"), "group");

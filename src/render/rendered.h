@@ -47,6 +47,9 @@ struct RenderedUser {
   std::string shell;
   bool normal = false;
   std::vector<std::string> groups;
+  // Absolute path of the file holding the password hash, read at activation
+  // (plan/passwords.h); empty: sysconf leaves the password alone.
+  std::string hashed_password_file;
 };
 
 struct RenderedGroup {

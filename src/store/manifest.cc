@@ -173,7 +173,11 @@ std::string Manifest::to_json(bool with_time) const {
   for (const RenderedUser& user : users) {
     out.begin_object().key("name").string(user.name).key("uid").optional_integer(user.uid);
     out.key("description").string(user.description).key("home").string(user.home).key("shell").string(user.shell);
-    out.key("isNormalUser").boolean(user.normal).key("groups").strings(user.groups).end_object();
+    out.key("isNormalUser").boolean(user.normal).key("groups").strings(user.groups);
+    // Only when set: generations without one keep their hash. The path only,
+    // never the hash.
+    if (!user.hashed_password_file.empty()) out.key("hashedPasswordFile").string(user.hashed_password_file);
+    out.end_object();
   }
   out.end_array();
   out.key("groups").begin_array();
@@ -227,6 +231,7 @@ std::optional<Manifest> Manifest::from_json(const std::string& text, std::string
       u.shell = uj.value("shell", "");
       u.normal = uj.value("isNormalUser", false);
       u.groups = uj.value("groups", std::vector<std::string>{});
+      u.hashed_password_file = uj.value("hashedPasswordFile", "");
       if (uj.contains("uid") && uj["uid"].is_number_integer()) u.uid = uj["uid"].get<int64_t>();
       m.users.push_back(std::move(u));
     }

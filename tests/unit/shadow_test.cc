@@ -1,0 +1,155 @@
+// /etc/shadow as a root tool must edit it: the password field of one entry
+// replaced and every other byte kept, a damaged file refused, a hash file
+// read strictly; and the writer that never follows a symlink and keeps the
+// file's mode, owner and group.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "activate/shadow.h"
+#include "util/shadow_text.h"
+
+using namespace sc;
+
+namespace {
+const std::string kShadow =
+    "root:*:19000:0:99999:7:::\n"
+    "craig:!*:19500::::::\n"
+    "ann:$y$old:19500:0:99999:7::20000:\n";
+
+struct ScratchRoot {
+  ScratchRoot() {
+    char tmpl[] = "/tmp/sysconf-unit-shadow-XXXXXX";
+    dir = mkdtemp(tmpl);
+    std::filesystem::create_directories(dir + "/etc");
+  }
+  ~ScratchRoot() { std::filesystem::remove_all(dir); }
+  void write(const std::string& relative, const std::string& text, mode_t mode) {
+    std::ofstream(dir + "/" + relative) << text;
+    chmod((dir + "/" + relative).c_str(), mode);
+  }
+  std::string read(const std::string& relative) {
+    std::ifstream in(dir + "/" + relative);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  std::string dir;
+};
+}  // namespace
+
+TEST_CASE("a password hash file holds one hash on its first line") {
+  std::string problem;
+  CHECK(password_hash_from_file("$y$j9T$salt$hash\n", problem) == std::optional<std::string>("$y$j9T$salt$hash"));
+  CHECK(password_hash_from_file("$y$j9T$salt$hash", problem) == std::optional<std::string>("$y$j9T$salt$hash"));
+  CHECK(password_hash_from_file("$6$s$h\n\n  \n", problem) == std::optional<std::string>("$6$s$h"));
+  CHECK(password_hash_from_file("!", problem) == std::optional<std::string>("!"));
+
+  CHECK_FALSE(password_hash_from_file("", problem));
+  CHECK(problem.find("empty") != std::string::npos);
+  CHECK_FALSE(password_hash_from_file("\n$6$s$h\n", problem));
+  CHECK(problem.find("empty") != std::string::npos);
+  CHECK_FALSE(password_hash_from_file("$6$s$h\nsecond\n", problem));
+  CHECK(problem.find("more than one line") != std::string::npos);
+  CHECK_FALSE(password_hash_from_file("$6$s$h:0:::\n", problem));
+  CHECK(problem.find("`:`") != std::string::npos);
+  CHECK_FALSE(password_hash_from_file("$6$s$h\r\n", problem));
+  CHECK(problem.find("control character") != std::string::npos);
+  CHECK_FALSE(password_hash_from_file(std::string("$6$s\0h", 6), problem));
+  // The problem never quotes the text: it is a secret.
+  CHECK(problem.find("$6$s") == std::string::npos);
+}
+
+TEST_CASE("one entry's password field is replaced, every other byte kept") {
+  std::string problem;
+  auto edited = with_shadow_password(kShadow, "craig", "$y$new$hash", problem);
+  REQUIRE(edited);
+  CHECK(*edited ==
+        "root:*:19000:0:99999:7:::\n"
+        "craig:$y$new$hash:19500::::::\n"
+        "ann:$y$old:19500:0:99999:7::20000:\n");
+  // The last entry, in a file without a final newline.
+  std::string unterminated = kShadow.substr(0, kShadow.size() - 1);
+  edited = with_shadow_password(unterminated, "ann", "$6$x", problem);
+  REQUIRE(edited);
+  CHECK(edited->substr(edited->rfind('\n') + 1) == "ann:$6$x:19500:0:99999:7::20000:");
+
+  auto passwords = shadow_passwords(kShadow, problem);
+  REQUIRE(passwords);
+  CHECK(passwords->at("craig") == "!*");
+  CHECK(passwords->at("ann") == "$y$old");
+  CHECK(passwords->size() == 3);
+
+  CHECK_FALSE(with_shadow_password(kShadow, "bob", "$6$x", problem));
+  CHECK(problem == "/etc/shadow has no entry for `bob`");
+}
+
+TEST_CASE("a damaged shadow is refused, never guessed at") {
+  std::string problem;
+  for (const char* damaged : {"root:*:19000:0:99999:7:::\ncraig:!*:19500\n",   // too few fields
+                              "root:*:19000:0:99999:7:::\ncraig:!*:1:2:3:4:5:6:7:8\n",  // too many
+                              "root:*:19000:0:99999:7:::\n\ncraig:!*:19500::::::\n",    // a blank line
+                              "root:*:19000:0:99999:7:::\n:!*:19500::::::\n",           // no name
+                              "root:*:19000:0:99999:7:::\nroot:$6$x:19500::::::\n"}) {  // an entry twice
+    INFO(damaged);
+    CHECK_FALSE(shadow_passwords(damaged, problem));
+    CHECK(problem.find("line 2") != std::string::npos);
+    CHECK_FALSE(with_shadow_password(damaged, "root", "$6$x", problem));
+  }
+  CHECK(shadow_passwords("", problem)->empty());
+}
+
+TEST_CASE("the root's /etc/shadow is replaced with its mode, owner and group, and never through a symlink") {
+  if (geteuid() != 0) {
+    WARN("skipped: needs root to give the file a group");
+    return;
+  }
+  ScratchRoot scratch;
+  scratch.write("etc/shadow", kShadow, 0640);
+  REQUIRE(chown((scratch.dir + "/etc/shadow").c_str(), 0, 42) == 0);
+  Root root(scratch.dir);
+
+  ShadowUpdate update = set_shadow_passwords(root, {{"craig", "$y$new"}, {"ann", "$y$old"}, {"bob", "$6$x"}});
+  CHECK(update.problem.empty());
+  CHECK(update.changed == std::vector<std::string>{"craig"});
+  CHECK(update.missing == std::vector<std::string>{"bob"});
+  CHECK(scratch.read("etc/shadow") == "root:*:19000:0:99999:7:::\ncraig:$y$new:19500::::::\n"
+                                      "ann:$y$old:19500:0:99999:7::20000:\n");
+  struct stat st;
+  REQUIRE(stat((scratch.dir + "/etc/shadow").c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0640);
+  CHECK(st.st_uid == 0);
+  CHECK(st.st_gid == 42);
+
+  // Nothing to change: the file is not rewritten.
+  ino_t inode = st.st_ino;
+  update = set_shadow_passwords(root, {{"craig", "$y$new"}});
+  CHECK(update.changed.empty());
+  REQUIRE(stat((scratch.dir + "/etc/shadow").c_str(), &st) == 0);
+  CHECK(st.st_ino == inode);
+
+  // /etc/shadow a symlink to another file: refused, neither file touched.
+  scratch.write("elsewhere", kShadow, 0600);
+  std::filesystem::remove(scratch.dir + "/etc/shadow");
+  std::filesystem::create_symlink(scratch.dir + "/elsewhere", scratch.dir + "/etc/shadow");
+  update = set_shadow_passwords(root, {{"craig", "$y$other"}});
+  CHECK(update.problem == "/etc/shadow is not a regular file");
+  CHECK(scratch.read("elsewhere") == kShadow);
+  CHECK(std::filesystem::is_symlink(scratch.dir + "/etc/shadow"));
+}
+
+TEST_CASE("a damaged shadow in the root is left alone, byte for byte") {
+  ScratchRoot scratch;
+  std::string damaged = "root:*:19000\n";
+  scratch.write("etc/shadow", damaged, 0600);
+  Root root(scratch.dir);
+  ShadowUpdate update = set_shadow_passwords(root, {{"root", "$6$x"}});
+  CHECK(update.problem.find("/etc/shadow is damaged: line 1") == 0);
+  CHECK(scratch.read("etc/shadow") == damaged);
+}
