@@ -104,11 +104,17 @@ def bed_rootfs():
 # of live-a (restarts when changed) and live-b (reloads when changed);
 # live-c never changes. `hook`: add a hook that fails until /run/bed-hook-ok
 # exists. `packages`: extra packages.
+# The admin's password hash ("correct horse", SHA-512 crypt), in a root-only
+# file on the machine: users.users.admin.hashedPasswordFile.
+ADMIN_HASH = "$6$sysconfbed$.MuGqLxsoxZ8S3cxwZsYZ2wQeo3dS1fPZDAsAOSgBbajb2dLLt1PccuDDqkSCm8Ybm21QHrbOVLPO3gLasqQ90"
+
+
 def bed_module(a=1, b=1, hook=False, packages=(), proxy=False, tmpl=1, home=True):
     text = f"""
     # The real-machine bed's additions to example-server (tests/integration/test_machine.py).
     [config]
     {'home-manager.users.admin.modules = ["./admin.toml"]' if home else ''}
+    users.users.admin.hashedPasswordFile = "/etc/secrets/admin.hash"
     i18n.supportedLocales = ["en_GB.UTF-8/UTF-8"]
     environment.systemPackages = {json.dumps(list(packages))}
 
@@ -267,6 +273,7 @@ class TestExampleServer(MachineTest):
 
     def test_01_first_switch(self):
         self.set_bed()
+        self.machine.write("/etc/secrets/admin.hash", ADMIN_HASH + "\n", mode=0o600)
         r = self.sysconf("switch")
         out = r.stdout + r.stderr
         # Fault 9: a real switch says what it does, not what it "would" do.
@@ -278,6 +285,11 @@ class TestExampleServer(MachineTest):
         self.assertEqual(self.machine.run(["id", "-u", "admin"]).stdout.strip(), "1000")
         uids = json.loads(self.machine.run(["cat", "/var/lib/sysconf/uids.json"]).stdout)
         self.assertEqual(uids["users"], {"admin": 1000})
+        # Its password is the hash in its hashedPasswordFile, which appears
+        # nowhere in the output; /etc/shadow keeps Debian's mode and group.
+        self.assertEqual(self.machine.run(["getent", "shadow", "admin"]).stdout.split(":")[1], ADMIN_HASH)
+        self.assertEqual(self.machine.run(["stat", "-c", "%a:%U:%G", "/etc/shadow"]).stdout.strip(), "640:root:shadow")
+        self.assertNotIn(ADMIN_HASH, out)
 
     def test_02_units_enabled_and_active(self):
         for unit in self.UNITS:
