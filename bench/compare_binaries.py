@@ -34,6 +34,7 @@ N = 10000
 def copy_repo(repo, into):
     """The configuration as a user has it (no build trees, no git, no test
     caches, which hold device nodes): sysconf.toml, hosts, home, modules."""
+    shutil.rmtree(into, ignore_errors=True)
     os.makedirs(into)
     shutil.copy(os.path.join(repo, "sysconf.toml"), into)
     for part in ("hosts", "home", "modules"):
