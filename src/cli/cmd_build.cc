@@ -11,7 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/host_session.h"
-#include "cli/package_warnings.h"
+#include "pipeline/package_warnings.h"
 #include "cli/progress.h"
 #include "cli/state.h"
 #include "pipeline/build.h"

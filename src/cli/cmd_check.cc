@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "cli/package_warnings.h"
+#include "pipeline/package_warnings.h"
 #include "cli/state.h"
 #include "eval/pipeline.h"
 #include "load/repo.h"

@@ -10,9 +10,7 @@
 #include "load/template.h"
 #include "render/fields.h"
 #include "util/accounts_text.h"
-#include "util/object_name.h"
 #include "util/formats.h"
-#include "util/hash.h"
 #include "util/json_writer.h"
 #include "util/text.h"
 #include "util/unit_name.h"
@@ -160,7 +158,6 @@ class Renderer {
     return f;
   }
 
-  // A rendered file and the option entry that defines it, named only for errors.
   // A rendered file and the entry that defines it, named only for errors.
   struct Collected {
     RenderedFile file;

@@ -23,7 +23,7 @@ import os
 import re
 import sys
 
-PRIMITIVE_READERS = {"src/render/render.cc", "src/eval/pipeline.cc", "src/cli/package_warnings.cc"}
+PRIMITIVE_READERS = {"src/render/render.cc", "src/eval/pipeline.cc", "src/pipeline/package_warnings.cc"}
 KNOWN = {}
 # Not caught by the scan, because the path is put together from pieces (a
 # prefix from render.cc, a kind from a table): src/render/units.cc, which

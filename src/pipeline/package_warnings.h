@@ -12,8 +12,8 @@ namespace sc {
 
 // Asks the package manager that can answer for the root at `root_path`
 // (detect_package_query: the machine's own for /, a --root's own apt state)
-// which of the packages of `host` (environment.systemPackages and each
-// user's home.packages) it has no installation candidate for, and adds a
+// which of the packages of `host` (sysconf.packages and each home's
+// sysconf.home.packages) it has no installation candidate for, and adds a
 // warning for each to `diags`. Asks nothing, and says so only with -v, when
 // no package manager can answer for that root.
 // REQUIRES: `host` and its homes were evaluated without errors.

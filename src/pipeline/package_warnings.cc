@@ -1,4 +1,4 @@
-#include "cli/package_warnings.h"
+#include "pipeline/package_warnings.h"
 
 #include <set>
 
