@@ -10,15 +10,13 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
-  std::string error;
-  auto manifest = sc::Manifest::from_json(text, error);
-  if (!manifest) {
-    if (error.empty()) __builtin_trap();
+  auto manifest = sc::Manifest::from_json(text);
+  if (!manifest.ok()) {
+    if (manifest.message().empty()) __builtin_trap();
     return 0;
   }
   std::string written = manifest->to_json();
-  std::string error_again;
-  auto again = sc::Manifest::from_json(written, error_again);
-  if (!again || again->to_json() != written) __builtin_trap();
+  auto again = sc::Manifest::from_json(written);
+  if (!again.ok() || again->to_json() != written) __builtin_trap();
   return 0;
 }

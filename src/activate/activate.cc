@@ -251,11 +251,11 @@ class Activator {
   }
 
   void set_hostname() {
-    std::string message = apply_hostname(root_, *to_.manifest);
-    if (message.rfind("error: ", 0) == 0) {
-      failed(message.substr(7));
-    } else if (!message.empty()) {
-      say(message);
+    auto set = apply_hostname(root_, *to_.manifest);
+    if (!set.ok()) {
+      failed(set.message());
+    } else if (!set.value().empty()) {
+      say(set.value());
     }
   }
 
@@ -527,23 +527,24 @@ bool activate(const Root& root, const std::optional<ActivationTarget>& from, con
 bool recover(const Root& root, bool undo, Diagnostics& diags, ActivationReport& report) {
   auto journal = read_journal(root);
   if (!journal) return true;
-  std::string error;
-  auto to_manifest = read_manifest(root, journal->to, error);
-  std::optional<Manifest> from_manifest;
-  if (journal->from) from_manifest = read_manifest(root, *journal->from, error);
-  if (!to_manifest || (journal->from && !from_manifest)) {
-    diags.error(fmt::format("an interrupted activation cannot be resumed: {}", error), SourcePos{},
+  auto to_manifest = read_manifest(root, journal->to);
+  std::optional<Result<Manifest>> from_manifest;
+  if (journal->from) from_manifest = read_manifest(root, *journal->from);
+  // When both are gone, the message names the generation it came from.
+  const Result<Manifest>& unreadable = from_manifest && !from_manifest->ok() ? *from_manifest : to_manifest;
+  if (!unreadable.ok()) {
+    diags.error(fmt::format("an interrupted activation cannot be resumed: {}", unreadable.message()), SourcePos{},
                 "the generations it named are gone; remove /var/lib/sysconf/journal.json and switch again");
     return false;
   }
   Profiles profiles(root, true);
   std::optional<ActivationTarget> from;
-  ActivationTarget to{journal->to, &*to_manifest, journal->profile_number};
+  ActivationTarget to{journal->to, &to_manifest.value(), journal->profile_number};
   if (from_manifest) {
     int number = 0;
     for (const auto& g : profiles.list("system"))
       if (g.object == *journal->from) number = g.number;
-    from = ActivationTarget{*journal->from, &*from_manifest, number};
+    from = ActivationTarget{*journal->from, &from_manifest->value(), number};
   }
   if (undo) {
     if (!from) {

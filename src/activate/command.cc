@@ -95,11 +95,8 @@ CommandResult run_command(const std::vector<std::string>& argv) {
   return spawn(argv[0], argv, environ, true);
 }
 
-std::optional<std::string> find_program(const std::string& name, std::string& error) {
-  if (name.empty()) {
-    error = "the command is empty";
-    return std::nullopt;
-  }
+Result<std::string> find_program(const std::string& name) {
+  if (name.empty()) return Failure("the command is empty");
   if (name.find('/') != std::string::npos) return name;
   std::vector<std::string> dirs = search_dirs();
   for (const std::string& dir : dirs) {
@@ -107,17 +104,15 @@ std::optional<std::string> find_program(const std::string& name, std::string& er
     struct stat st;
     if (stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0) return path;
   }
-  error = fmt::format("{}: not found in {}", name, fmt::join(dirs, ", "));
-  return std::nullopt;
+  return Failure(fmt::format("{}: not found in {}", name, fmt::join(dirs, ", ")));
 }
 
 CommandResult run_system_command(const std::vector<std::string>& argv) {
   CommandResult result;
   if (argv.empty()) return result;
-  std::string error;
-  auto program = find_program(argv[0], error);
-  if (!program) {
-    result.output = error;
+  auto program = find_program(argv[0]);
+  if (!program.ok()) {
+    result.output = program.message();
     return result;
   }
   // The caller's environment, with the PATH the tool's own children need.
@@ -128,7 +123,7 @@ CommandResult run_system_command(const std::vector<std::string>& argv) {
   std::vector<char*> envp;
   for (std::string& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
-  return spawn(*program, argv, envp.data(), false);
+  return spawn(program.value(), argv, envp.data(), false);
 }
 
 }  // namespace sc

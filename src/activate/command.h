@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "util/result.h"
+
 namespace sc {
 
 // The PATH of the tools sysconf runs for the system, whatever the caller's
@@ -23,9 +25,8 @@ CommandResult run_command(const std::vector<std::string>& argv);
 // Where the program `name` is: a name with a '/' as it is; a bare name on
 // kSanePath, then where systemd installs its own tools (/usr/lib/systemd,
 // /lib/systemd), which Debian keeps off every PATH (systemd-sysctl).
-// Returns nullopt, with `error` naming every directory looked in, when it is
-// in none.
-std::optional<std::string> find_program(const std::string& name, std::string& error);
+// Fails, naming every directory looked in, when it is in none.
+Result<std::string> find_program(const std::string& name);
 
 // Runs a system tool (an activation hook): argv[0] found by find_program, in
 // the caller's environment with PATH=kSanePath. When it is not found: status

@@ -218,16 +218,15 @@ UnitPlan decode_lists(const std::string& text) {
     return r;
   };
   if (!units.old_units.units.empty() || !units.new_units.units.empty()) {
-    std::string error;
-    if (units.address) manager = SystemdManager::connect(*units.address, error);
-    std::map<std::string, std::string> active;
-    if (manager) active = manager->active_units(error);
-    if (!manager || !error.empty()) {
-      manager.reset();
-      report.send('M', fmt::format("{}: not started ({}); they start at the next login",
-                                   label, units.address ? error : "the user has no running manager"));
+    Result<std::unique_ptr<SystemdManager>> connected =
+        units.address ? SystemdManager::connect(*units.address) : Failure("the user has no running manager");
+    Result<std::map<std::string, std::string>> active =
+        connected.ok() ? connected.value()->active_units() : connected.failure();
+    if (!active.ok()) {
+      report.send('M', fmt::format("{}: not started ({}); they start at the next login", label, active.message()));
     } else {
-      unit_plan = plan_units(units.old_units, units.new_units, active);
+      manager = std::move(connected).value();
+      unit_plan = plan_units(units.old_units, units.new_units, active.value());
       merge_resumed(unit_plan, units.resume);
       // What must come back is in the journal before anything stops, so that
       // a crash between the stop and the start loses no running unit.

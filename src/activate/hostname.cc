@@ -27,18 +27,18 @@ std::string first_name(const std::string& text) {
 
 }  // namespace
 
-std::string apply_hostname(const Root& root, const Manifest& generation) {
-  if (!root.is_live() || !generation.file("/etc/hostname")) return {};
+Result<std::string> apply_hostname(const Root& root, const Manifest& generation) {
+  if (!root.is_live() || !generation.file("/etc/hostname")) return std::string();
   std::string wanted;
   try {
     wanted = first_name(root.read_inside("/etc/hostname"));
   } catch (const FsError& e) {
-    return fmt::format("error: the hostname was not set: {}", e.what());
+    return Failure(fmt::format("the hostname was not set: {}", e.what()));
   }
   char current[256] = {};
-  if (wanted.empty() || (gethostname(current, sizeof current - 1) == 0 && wanted == current)) return {};
+  if (wanted.empty() || (gethostname(current, sizeof current - 1) == 0 && wanted == current)) return std::string();
   if (sethostname(wanted.data(), wanted.size()) != 0)
-    return fmt::format("error: cannot set the hostname to {}: {}", wanted, std::strerror(errno));
+    return Failure(fmt::format("cannot set the hostname to {}: {}", wanted, std::strerror(errno)));
   return fmt::format("hostname set to {}", wanted);
 }
 

@@ -6,13 +6,14 @@
 #include <string>
 
 #include "store/manifest.h"
+#include "util/result.h"
 #include "util/safe_fs.h"
 
 namespace sc {
 
 // When the root is live and `generation` manages /etc/hostname, sets the
-// kernel's hostname to the name in it. Returns a message: what was set, or
-// why not; empty when nothing had to change.
-std::string apply_hostname(const Root& root, const Manifest& generation);
+// kernel's hostname to the name in it. Returns what was set (empty when
+// nothing had to change), or fails saying why it was not set.
+Result<std::string> apply_hostname(const Root& root, const Manifest& generation);
 
 }  // namespace sc

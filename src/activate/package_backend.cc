@@ -298,25 +298,21 @@ std::unique_ptr<PackageBackend> detect_package_backend(const Root& root) {
   return machine_backend();
 }
 
-std::unique_ptr<PackageQuery> detect_package_query(const std::string& root_path, std::string& why) {
-  if (auto test = test_backend()) return test;
+Result<std::unique_ptr<PackageQuery>> detect_package_query(const std::string& root_path) {
+  using Query = std::unique_ptr<PackageQuery>;
+  if (auto test = test_backend()) return Query(std::move(test));
   std::string root = root_path;
   while (root.size() > 1 && root.back() == '/') root.pop_back();
   if (root == "/") {
-    if (auto backend = machine_backend()) return backend;
-    why = "this machine has none of apt-get, dnf and pacman";
-    return nullptr;
+    if (auto backend = machine_backend()) return Query(std::move(backend));
+    return Failure("this machine has none of apt-get, dnf and pacman");
   }
-  if (!has_apt_state(root)) {
-    why = fmt::format("--root {} holds no package manager state that this machine can read (apt's lists and dpkg status)",
-                      root);
-    return nullptr;
-  }
-  if (!executable("/usr/bin/apt-cache")) {
-    why = fmt::format("--root {} holds apt's state, but this machine has no apt-cache to read it", root);
-    return nullptr;
-  }
-  return std::make_unique<AptQuery>(root);
+  if (!has_apt_state(root))
+    return Failure(fmt::format(
+        "--root {} holds no package manager state that this machine can read (apt's lists and dpkg status)", root));
+  if (!executable("/usr/bin/apt-cache"))
+    return Failure(fmt::format("--root {} holds apt's state, but this machine has no apt-cache to read it", root));
+  return Query(std::make_unique<AptQuery>(root));
 }
 
 }  // namespace sc

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "util/result.h"
 #include "util/safe_fs.h"
 
 namespace sc {
@@ -59,8 +60,8 @@ std::unique_ptr<PackageBackend> detect_package_backend(const Root& root);
 // --root other than / that holds apt's own state (a dpkg status file and
 // package lists), that root's apt, read through `-o Dir=ROOT`. The host's
 // package manager is never asked about another root: its answer is about the
-// host, which may run another release or distribution. Null, with `why`,
+// host, which may run another release or distribution. Fails, saying why,
 // when no one can answer for that root.
-std::unique_ptr<PackageQuery> detect_package_query(const std::string& root_path, std::string& why);
+Result<std::unique_ptr<PackageQuery>> detect_package_query(const std::string& root_path);
 
 }  // namespace sc

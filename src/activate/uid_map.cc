@@ -38,9 +38,8 @@ UidMap normal_uids_in_passwd(const Root& root) {
   } catch (const FsError&) {
     return {};  // no passwd: no users
   }
-  std::string problem;
-  auto uids = parse_passwd_uids(text, problem);
-  if (!uids) throw FsError("/etc/passwd is damaged: " + problem, EINVAL);
+  auto uids = parse_passwd_uids(text);
+  if (!uids.ok()) throw FsError("/etc/passwd is damaged: " + uids.message(), EINVAL);
   UidMap out;
   for (const auto& [user, uid] : *uids)
     if (uid >= 1000 && uid < 60000 && is_account_name(user)) out[user] = uid;

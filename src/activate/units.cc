@@ -16,13 +16,10 @@ namespace {
 // How long a switch waits for the jobs of one step.
 constexpr std::chrono::seconds kJobTimeout{300};
 
-std::unique_ptr<SystemdManager> connect_system_manager(const Root& root, std::string& error) {
+Result<std::unique_ptr<SystemdManager>> connect_system_manager(const Root& root) {
   auto address = system_manager_address(root.is_live());
-  if (!address) {
-    error = "no running system manager under --root";
-    return nullptr;
-  }
-  return SystemdManager::connect(*address, error);
+  if (!address) return Failure("no running system manager under --root");
+  return SystemdManager::connect(*address);
 }
 
 void merge(std::vector<std::string>& into, const std::vector<std::string>& more) {
@@ -198,18 +195,16 @@ UnitSteps plan_system_units(const Root& root, const Manifest* from, const Manife
     if (!new_units.units.count(name)) steps.changed.push_back(name);
   std::sort(steps.changed.begin(), steps.changed.end());
 
-  std::string error;
-  auto manager = connect_system_manager(root, error);
-  std::map<std::string, std::string> active;
-  if (manager) active = manager->active_units(error);
-  if (!manager || !error.empty()) {
-    steps.note = error + "; the new units take effect when the system next boots";
+  auto manager = connect_system_manager(root);
+  Result<std::map<std::string, std::string>> active = manager.ok() ? manager.value()->active_units() : manager.failure();
+  if (!active.ok()) {
+    steps.note = active.message() + "; the new units take effect when the system next boots";
     return steps;
   }
   steps.manager = true;
-  steps.plan = plan_units(old_units, new_units, active);
+  steps.plan = plan_units(old_units, new_units, active.value());
   for (const std::string& name : package_units(to))
-    if (!active.count(name) && manager->status(name).load_state == "not-found") steps.plan.start_if_wanted.push_back(name);
+    if (!active->count(name) && manager.value()->status(name).load_state == "not-found") steps.plan.start_if_wanted.push_back(name);
   if (resume) merge_resumed(steps.plan, resume->units);
   return steps;
 }
@@ -227,9 +222,8 @@ void run_stop_step(SystemdManager& manager, const UnitPlan& plan, const std::str
 
 void run_start_steps(SystemdManager& manager, const UnitPlan& plan, const std::vector<std::string>& all,
                      const std::string& label, UnitJobsReport& report) {
-  std::string error;
-  if (!manager.reload(error)) {
-    report.fail(error);
+  if (Status reloaded = manager.reload(); !reloaded.ok()) {
+    report.fail(reloaded.message());
     return;
   }
   if (!plan.skip.empty())
@@ -266,13 +260,12 @@ void run_start_steps(SystemdManager& manager, const UnitPlan& plan, const std::v
 
 void stop_units(const Root& root, const UnitSteps& steps, UnitJobsReport& report) {
   if (!steps.manager || steps.plan.stop.empty()) return;
-  std::string error;
-  auto manager = connect_system_manager(root, error);
-  if (!manager) {
-    report.fail(error);
+  auto manager = connect_system_manager(root);
+  if (!manager.ok()) {
+    report.fail(manager.message());
     return;
   }
-  run_stop_step(*manager, steps.plan, "units", report);
+  run_stop_step(*manager.value(), steps.plan, "units", report);
 }
 
 void start_units(const Root& root, const UnitSteps& steps, UnitJobsReport& report) {
@@ -281,13 +274,12 @@ void start_units(const Root& root, const UnitSteps& steps, UnitJobsReport& repor
       report.say(fmt::format("units changed: {} ({})", fmt::join(steps.changed, ", "), steps.note));
     return;
   }
-  std::string error;
-  auto manager = connect_system_manager(root, error);
-  if (!manager) {
-    report.fail(error);
+  auto manager = connect_system_manager(root);
+  if (!manager.ok()) {
+    report.fail(manager.message());
     return;
   }
-  run_start_steps(*manager, steps.plan, steps.all, "units", report);
+  run_start_steps(*manager.value(), steps.plan, steps.all, "units", report);
 }
 
 }  // namespace sc

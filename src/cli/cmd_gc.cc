@@ -31,8 +31,8 @@ int run_gc(CommandContext& ctx, const GcOptions& options) {
     std::set<std::string> live;
     std::vector<std::string> unreadable;
     auto keep = [&](const std::string& what, const std::string& object) {
-      if (auto error = mark_live(*root, object, live))
-        unreadable.push_back(fmt::format("{} cannot be read completely: {}", what, *error));
+      if (Status marked = mark_live(*root, object, live); !marked.ok())
+        unreadable.push_back(fmt::format("{} cannot be read completely: {}", what, marked.message()));
     };
     // First everything that stays is read completely; only then is anything
     // removed, so that a generation that cannot be read loses nothing.

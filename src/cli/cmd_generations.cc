@@ -29,8 +29,8 @@ int run_generations(CommandContext& ctx, bool json) {
   nlohmann::json list = nlohmann::json::array();
   std::string out;
   for (const ProfileGeneration& g : profiles.list("system")) {
-    std::string error;
-    auto m = read_manifest(*root, g.object, error);
+    auto read = read_manifest(*root, g.object);
+    const Manifest* m = read.ok() ? &read.value() : nullptr;  // unreadable: listed with "?" for its host
     std::string host = m ? m->host : "?";
     std::string revision = m && m->revision ? m->revision->substr(0, 12) + (m->dirty ? "-dirty" : "") : "-";
     bool is_current = current && *current == g.number;

@@ -32,12 +32,13 @@ namespace {
 // The backups beside the paths the current generation manages.
 BackupRecord backups_on_disk(const Root& root, std::string& note) {
   auto object = current_generation(root);
-  std::string error;
-  std::optional<Manifest> manifest;
-  if (object) manifest = read_manifest(root, *object, error);
-  if (!manifest) {
-    note = object ? fmt::format("the current generation cannot be read ({}), so no backup was found", error)
-                  : "there is no current generation, so no backup was found";
+  if (!object) {
+    note = "there is no current generation, so no backup was found";
+    return {};
+  }
+  auto manifest = read_manifest(root, *object);
+  if (!manifest.ok()) {
+    note = fmt::format("the current generation cannot be read ({}), so no backup was found", manifest.message());
     return {};
   }
   BackupRecord found;

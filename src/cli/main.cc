@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "eval/eval_error.h"
 
 #include <fmt/format.h>
 
@@ -167,9 +168,14 @@ int main(int argc, char** argv) {
     return run_command(ctx);
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: sysconf failed unexpectedly: {}\n", e.what());
-  } catch (...) {
+  } catch (const EvalError& e) {
+    // Evaluation's errors are turned into diagnostics below here; one that
+    // escapes is a bug, but it still has its message.
+    fmt::print(stderr, "error: sysconf failed unexpectedly: {}\n", e.diag.message);
+  } catch (const EvalAborted&) {
     fmt::print(stderr, "error: sysconf failed unexpectedly\n");
   }
+  // Nothing else is thrown by sysconf: anything else terminates, with its core.
   fmt::print(stderr,
              "help: nothing is half-written (each write is atomic); if a switch or rollback was interrupted, the next "
              "one finishes it. Please report this.\n");

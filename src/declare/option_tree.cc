@@ -190,15 +190,13 @@ class Declarer {
   }
 
   const Type* build_type(const OptionDecl& d) {
-    TypeExpr expr;
-    std::string error;
-    uint32_t offset = 0;
-    if (!parse_type_expr(d.type_text, expr, error, offset)) {
-      diags_.error(fmt::format("malformed type `{}`: {}", d.type_text, error), inside_string(d.type_pos, offset),
+    auto expr = parse_type_expr(d.type_text, d.type_pos);
+    if (!expr.ok()) {
+      diags_.error(fmt::format("malformed type `{}`: {}", d.type_text, expr.message()), expr.errors()[0].pos,
                    "types are written like attrsOf(listOf(str)) or either(str, int)");
       return anything();
     }
-    return resolve(expr, d);
+    return resolve(expr.value(), d);
   }
 
   const Type* anything() {

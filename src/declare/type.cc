@@ -123,12 +123,11 @@ class TypeParser {
 
 }  // namespace
 
-bool parse_type_expr(std::string_view text, TypeExpr& out, std::string& error, uint32_t& error_offset) {
+Result<TypeExpr> parse_type_expr(std::string_view text, SourcePos literal) {
   TypeParser p(text);
-  if (p.parse(out)) return true;
-  error = p.error;
-  error_offset = p.error_offset;
-  return false;
+  TypeExpr out;
+  if (p.parse(out)) return out;
+  return Failure(p.error, inside_string(literal, p.error_offset));
 }
 
 }  // namespace sc

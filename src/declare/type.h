@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "util/result.h"
 #include "util/source.h"
 #include "util/value.h"
 
@@ -49,7 +50,8 @@ struct TypeExpr {
   uint32_t offset = 0;            // byte offset in the expression
 };
 
-// Parses "attrsOf(listOf(str))". Returns false and sets `error`/`error_offset`.
-bool parse_type_expr(std::string_view text, TypeExpr& out, std::string& error, uint32_t& error_offset);
+// Parses "attrsOf(listOf(str))", the value of the string literal at
+// `literal`. Fails with the site of the fault inside that string.
+Result<TypeExpr> parse_type_expr(std::string_view text, SourcePos literal);
 
 }  // namespace sc

@@ -112,13 +112,12 @@ const Value* apply_filter(Arena& arena, WrittenObjects& written, const TemplateF
   } else if (f.name == "format") {
     // The serialisers of `format` + `settings`, inside a text: generated
     // settings followed by verbatim lines, as home-manager composes them.
-    std::string problem;
-    auto text = arg->is_string() ? render_format(std::string(arg->str()), v, problem) : std::nullopt;
-    if (!text)
-      fail(fmt::format("`| format` cannot write `{}`: {}", shown,
-                       arg->is_string() ? problem : "its argument is a format's name, such as \"ini\""),
-           fsite, "the formats are ini, keyvalue, json, toml, yaml, kdl and sh");
-    v = make::string(arena, *text);
+    Result<std::string> text = arg->is_string() ? render_format(std::string(arg->str()), v)
+                                                : Failure("its argument is a format's name, such as \"ini\"");
+    if (!text.ok())
+      fail(fmt::format("`| format` cannot write `{}`: {}", shown, text.message()), fsite,
+           "the formats are ini, keyvalue, json, toml, yaml, kdl and sh");
+    v = make::string(arena, text.value());
   } else if (f.name == "replace") {
     if (!v->is_string())
       fail(fmt::format("`| replace` needs a string, but `{}` is {}", shown, describe_kind(v->kind)), fsite);

@@ -15,22 +15,20 @@ std::optional<LoadedGeneration> load_generation(const Root& root, int number, Di
     diags.error(fmt::format("there is no generation {}", number), SourcePos{}, "`sysconf generations` lists them");
     return std::nullopt;
   }
-  std::string error;
-  auto manifest = read_manifest(root, g->object, error);
-  if (!manifest) {
-    diags.error(fmt::format("generation {} cannot be read: {}", number, error), SourcePos{});
+  auto manifest = read_manifest(root, g->object);
+  if (!manifest.ok()) {
+    diags.error(fmt::format("generation {} cannot be read: {}", number, manifest.message()), SourcePos{});
     return std::nullopt;
   }
-  return LoadedGeneration{g->number, g->object, g->time, std::move(*manifest)};
+  return LoadedGeneration{g->number, g->object, g->time, std::move(manifest).value()};
 }
 
 std::optional<LoadedGeneration> generation_in_use(const Root& root) {
   auto object = current_generation(root);
   if (!object) return std::nullopt;
-  std::string error;
-  auto manifest = read_manifest(root, *object, error);
-  if (!manifest) return std::nullopt;
-  return LoadedGeneration{0, *object, 0, std::move(*manifest)};
+  auto manifest = read_manifest(root, *object);
+  if (!manifest.ok()) return std::nullopt;  // planned as the first switch, as the header promises
+  return LoadedGeneration{0, *object, 0, std::move(manifest).value()};
 }
 
 int generation_before(const Root& root, int number) {

@@ -39,12 +39,13 @@ void warn_unavailable_packages(HostEvaluation& host, const std::string& root_pat
   }
   if (names.empty()) return;
 
-  std::string why;
-  auto query = detect_package_query(root_path, why);
-  if (!query) {
-    spdlog::debug("packages not checked for installation candidates: {}", why);
+  auto detected = detect_package_query(root_path);
+  if (!detected.ok()) {
+    // Not an error: without a package manager to ask, the check is skipped.
+    spdlog::debug("packages not checked for installation candidates: {}", detected.message());
     return;
   }
+  std::unique_ptr<PackageQuery> query = std::move(detected).value();
   Availability answer = query->availability(std::vector<std::string>(names.begin(), names.end()));
   if (answer.error) {
     Diagnostic d;

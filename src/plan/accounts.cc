@@ -20,10 +20,9 @@ std::string sysusers_line(const RenderedUser& u, int64_t uid) {
 }
 }  // namespace
 
-std::optional<AccountPlan> plan_accounts(const std::vector<RenderedUser>& users, const std::string& passwd,
-                                         const UidMap& kept, std::string& problem) {
-  auto existing = parse_passwd_uids(passwd, problem);
-  if (!existing) return std::nullopt;
+Result<AccountPlan> plan_accounts(const std::vector<RenderedUser>& users, const std::string& passwd, const UidMap& kept) {
+  auto existing = parse_passwd_uids(passwd);
+  if (!existing.ok()) return existing.failure();
   AccountPlan out;
   out.uids = kept;
   // Taken: every uid on the machine, every uid the configuration fixes, and

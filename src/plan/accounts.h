@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "render/rendered.h"
+#include "util/result.h"
 
 namespace sc {
 
@@ -32,9 +33,8 @@ struct AccountPlan {
 };
 
 // `passwd` is the text of the machine's /etc/passwd (empty: none yet).
-// nullopt, with `problem` set, when it does not parse: a damaged passwd is
-// never guessed at (a uid read wrongly could be root's).
-std::optional<AccountPlan> plan_accounts(const std::vector<RenderedUser>& users, const std::string& passwd,
-                                         const UidMap& kept, std::string& problem);
+// Fails when it does not parse: a damaged passwd is never guessed at (a uid
+// read wrongly could be root's).
+Result<AccountPlan> plan_accounts(const std::vector<RenderedUser>& users, const std::string& passwd, const UidMap& kept);
 
 }  // namespace sc

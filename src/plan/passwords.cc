@@ -31,20 +31,19 @@ PasswordHash read_password_hash(const Root& root, const std::string& file) {
                               st.st_uid, st.st_gid);
     return out;
   }
-  std::string problem;
-  auto hash = password_hash_from_file(text, problem);
-  if (!hash) {
-    out.problem = fmt::format("the password file {} is refused: {}", file, problem);
+  auto hash = password_hash_from_file(text);
+  if (!hash.ok()) {
+    out.problem = fmt::format("the password file {} is refused: {}", file, hash.message());
     return out;
   }
   out.status = PasswordHash::Status::Ok;
-  out.hash = std::move(*hash);
+  out.hash = std::move(hash).value();
   return out;
 }
 
 std::vector<PasswordStep> plan_passwords(const Root& root, const std::vector<RenderedUser>& users, Diagnostics& diags) {
   std::vector<PasswordStep> out;
-  std::optional<std::map<std::string, std::string>> shadow;
+  std::map<std::string, std::string> shadow;
   bool shadow_read = false;
   for (const RenderedUser& u : users) {
     if (u.hashed_password_file.empty()) continue;
@@ -75,16 +74,16 @@ std::vector<PasswordStep> plan_passwords(const Root& root, const std::vector<Ren
           return {};
         }
       }
-      std::string problem;
-      shadow = shadow_passwords(text, problem);
-      if (!shadow) {
-        diags.error(fmt::format("cannot set passwords: the root's /etc/shadow is damaged: {}", problem), SourcePos{},
+      auto parsed = shadow_passwords(text);
+      if (!parsed.ok()) {
+        diags.error(fmt::format("cannot set passwords: the root's /etc/shadow is damaged: {}", parsed.message()), SourcePos{},
                     "repair /etc/shadow (vipw -s, pwck), then run sysconf again");
         return {};
       }
+      shadow = std::move(parsed).value();
     }
-    auto there = shadow->find(u.name);
-    if (there != shadow->end() && there->second == hash.hash) continue;
+    auto there = shadow.find(u.name);
+    if (there != shadow.end() && there->second == hash.hash) continue;
     out.push_back(PasswordStep{u.name, u.hashed_password_file});
   }
   return out;

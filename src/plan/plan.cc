@@ -310,10 +310,9 @@ class Planner {
     } catch (const FsError&) {
       // No passwd yet (a fresh root): every uid is free.
     }
-    std::string problem;
-    auto plan = plan_accounts(to.users, passwd, options_.uids, problem);
-    if (plan) return std::move(*plan);
-    diags_.error(fmt::format("cannot give normal users their uids: the root's /etc/passwd is damaged: {}", problem),
+    auto plan = plan_accounts(to.users, passwd, options_.uids);
+    if (plan.ok()) return std::move(plan).value();
+    diags_.error(fmt::format("cannot give normal users their uids: the root's /etc/passwd is damaged: {}", plan.message()),
                  SourcePos{}, "repair /etc/passwd (vipw), then run sysconf again");
     return AccountPlan{{}, options_.uids};
   }

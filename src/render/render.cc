@@ -115,13 +115,12 @@ class Renderer {
       std::string format = text_field(entry, "format");
       const Value* settings = field(entry, "settings");
       if (!settings) settings = make::table(eval.arena(), nullptr, 0);
-      std::string problem;
-      auto text = render_format(format, settings, problem);
-      if (!text) {
-        error(fmt::format("cannot render `{}` as {}: {}", site.name(), format, problem), site.get());
+      auto text = render_format(format, settings);
+      if (!text.ok()) {
+        error(fmt::format("cannot render `{}` as {}: {}", site.name(), format, text.message()), site.get());
         return std::nullopt;
       }
-      f.content = std::move(*text);
+      f.content = std::move(text).value();
     } else if (how == "symlink") {
       f.kind = RenderedFile::Kind::Symlink;
       f.target = text_field(entry, "symlink");

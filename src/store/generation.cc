@@ -167,20 +167,20 @@ BuiltGeneration build_generation(const Rendered& rendered, const BuildInfo& info
   return out;
 }
 
-std::optional<std::string> mark_live(const Root& root, const std::string& object, std::set<std::string>& live) {
-  if (!live.insert(object).second) return std::nullopt;
+Status mark_live(const Root& root, const std::string& object, std::set<std::string>& live) {
+  if (!live.insert(object).second) return {};
   nlohmann::json j;
   try {
     Fd dir = open_dir_beneath(root.fd(), Root::relative(store_path(object)), false);
     j = nlohmann::json::parse(read_file_at(dir.get(), "manifest.json"));
   } catch (const FsError& e) {
-    return fmt::format("{}: {}", store_path(object), e.what());
+    return Failure(fmt::format("{}: {}", store_path(object), e.what()));
   } catch (const nlohmann::json::exception& e) {
-    return fmt::format("{}/manifest.json is not JSON ({})", store_path(object), e.what());
+    return Failure(fmt::format("{}/manifest.json is not JSON ({})", store_path(object), e.what()));
   }
   // Every object a manifest names must be read: one skipped is one swept.
   auto damaged = [&](const char* what) {
-    return fmt::format("{}/manifest.json: {}", store_path(object), what);
+    return Failure(fmt::format("{}/manifest.json: {}", store_path(object), what));
   };
   auto object_name = [](const nlohmann::json& v) {
     return v.is_string() && !v.get<std::string>().empty() && v.get<std::string>().find('/') == std::string::npos;
@@ -203,18 +203,17 @@ std::optional<std::string> mark_live(const Root& root, const std::string& object
     if (!h.is_object()) return damaged("a home is not an object");
     if (!h.contains("generation")) continue;
     if (!object_name(h["generation"])) return damaged("a home names no generation");
-    if (auto error = mark_live(root, h["generation"].get<std::string>(), live)) return error;
+    if (Status s = mark_live(root, h["generation"].get<std::string>(), live); !s.ok()) return s;
   }
-  return std::nullopt;
+  return {};
 }
 
-std::optional<Manifest> read_manifest(const Root& root, const std::string& object, std::string& error) {
+Result<Manifest> read_manifest(const Root& root, const std::string& object) {
   try {
     Fd dir = open_dir_beneath(root.fd(), Root::relative(store_path(object)), false);
-    return Manifest::from_json(read_file_at(dir.get(), "manifest.json"), error);
+    return Manifest::from_json(read_file_at(dir.get(), "manifest.json"));
   } catch (const FsError& e) {
-    error = e.what();
-    return std::nullopt;
+    return Failure(e.what());
   }
 }
 

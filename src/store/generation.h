@@ -10,6 +10,7 @@
 #include "render/rendered.h"
 #include "store/manifest.h"
 #include "store/store.h"
+#include "util/result.h"
 
 namespace sc {
 
@@ -33,13 +34,13 @@ BuiltGeneration build_generation(const Rendered& rendered, const BuildInfo& info
 
 // Adds the generation `object` and every object it uses (a system
 // generation's files and home generations, a home generation's files) to
-// `live`, for gc. Returns what is wrong when the generation, or a home
+// `live`, for gc. Fails, saying what is wrong, when the generation, or a home
 // generation it names, cannot be read completely: `live` then lacks objects
 // the generation uses, and gc must delete nothing.
-std::optional<std::string> mark_live(const Root& root, const std::string& object, std::set<std::string>& live);
+Status mark_live(const Root& root, const std::string& object, std::set<std::string>& live);
 
-// Reads a generation's manifest from the store. Nullopt with `error` set if
-// it is missing or unreadable.
-std::optional<Manifest> read_manifest(const Root& root, const std::string& object, std::string& error);
+// Reads a generation's manifest from the store. Fails when it is missing or
+// unreadable.
+Result<Manifest> read_manifest(const Root& root, const std::string& object);
 
 }  // namespace sc

@@ -198,13 +198,10 @@ std::string Manifest::to_json(bool with_time) const {
   return out.finish();
 }
 
-std::optional<Manifest> Manifest::from_json(const std::string& text, std::string& error) {
+Result<Manifest> Manifest::from_json(const std::string& text) {
   try {
     json j = json::parse(text);
-    if (j.value("format", "") != "sysconf-generation-1") {
-      error = "not a sysconf generation manifest";
-      return std::nullopt;
-    }
+    if (j.value("format", "") != "sysconf-generation-1") return Failure("not a sysconf generation manifest");
     Manifest m;
     m.host = j.value("host", "");
     m.sysconf_version = j.value("sysconfVersion", "");
@@ -252,11 +249,9 @@ std::optional<Manifest> Manifest::from_json(const std::string& text, std::string
     }
     return m;
   } catch (const json::exception& e) {
-    error = e.what();
-    return std::nullopt;
+    return Failure(e.what());
   } catch (const ManifestError& e) {
-    error = e.what();
-    return std::nullopt;
+    return Failure(e.what());
   }
 }
 

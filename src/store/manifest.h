@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "util/result.h"
 #include "util/unit_name.h"
 #include "render/rendered.h"
 
@@ -79,7 +80,8 @@ struct Manifest {
 
   // `with_time` = false gives the text the generation's hash is taken of.
   std::string to_json(bool with_time = true) const;
-  static std::optional<Manifest> from_json(const std::string& text, std::string& error);
+  // Fails when `text` is not JSON or not a sysconf generation manifest.
+  static Result<Manifest> from_json(const std::string& text);
 };
 
 std::string home_manifest_json(const ManifestHome& home);

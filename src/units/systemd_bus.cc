@@ -53,25 +53,22 @@ struct JobSignals {
   }
 };
 
-std::unique_ptr<SystemdManager> SystemdManager::connect(const std::string& address, std::string& error) {
+Result<std::unique_ptr<SystemdManager>> SystemdManager::connect(const std::string& address) {
   sd_bus* bus = nullptr;
   int r = sd_bus_new(&bus);
   if (r >= 0) r = sd_bus_set_address(bus, address.c_str());
   if (r >= 0) r = sd_bus_start(bus);  // a direct connection: no bus client, no Hello
   if (r < 0) {
-    error = fmt::format("cannot connect to the systemd manager at {}: {}", address, std::strerror(-r));
+    Failure failure(fmt::format("cannot connect to the systemd manager at {}: {}", address, std::strerror(-r)));
     sd_bus_flush_close_unref(bus);
-    return nullptr;
+    return failure;
   }
   std::unique_ptr<SystemdManager> manager(new SystemdManager(bus));
   // A private connection gets the manager's signals without Subscribe; a
   // match for JobRemoved is all that waiting needs.
   r = sd_bus_match_signal(bus, &manager->job_removed_slot_, nullptr, kManagerPath, kManager, "JobRemoved",
                           &JobSignals::removed, manager.get());
-  if (r < 0) {
-    error = fmt::format("cannot listen for systemd's job signals: {}", std::strerror(-r));
-    return nullptr;
-  }
+  if (r < 0) return Failure(fmt::format("cannot listen for systemd's job signals: {}", std::strerror(-r)));
   return manager;
 }
 
@@ -87,15 +84,12 @@ void SystemdManager::job_removed(const std::string& job, const std::string& resu
   pending_.erase(it);
 }
 
-std::map<std::string, std::string> SystemdManager::active_units(std::string& error) {
+Result<std::map<std::string, std::string>> SystemdManager::active_units() {
   std::map<std::string, std::string> out;
   BusError e;
   Message reply;
   int r = sd_bus_call_method(bus_, kDestination, kManagerPath, kManager, "ListUnits", &e.e, &reply.m, "");
-  if (r < 0) {
-    error = "cannot list systemd's units: " + e.text(r);
-    return out;
-  }
+  if (r < 0) return Failure("cannot list systemd's units: " + e.text(r));
   r = sd_bus_message_enter_container(reply.m, SD_BUS_TYPE_ARRAY, "(ssssssouso)");
   while (r > 0) {
     const char *name, *description, *load, *active, *sub, *following, *path, *job_type, *job_path;
@@ -105,7 +99,7 @@ std::map<std::string, std::string> SystemdManager::active_units(std::string& err
     if (r <= 0) break;
     if (std::strcmp(active, "inactive") != 0 && following[0] == '\0') out[name] = active;
   }
-  if (r < 0) error = fmt::format("cannot read systemd's unit list: {}", std::strerror(-r));
+  if (r < 0) return Failure(fmt::format("cannot read systemd's unit list: {}", std::strerror(-r)));
   return out;
 }
 
@@ -151,15 +145,12 @@ UnitStatus SystemdManager::status(const std::string& unit) {
   return s;
 }
 
-bool SystemdManager::reload(std::string& error) {
+Status SystemdManager::reload() {
   BusError e;
   Message reply;
   int r = sd_bus_call_method(bus_, kDestination, kManagerPath, kManager, "Reload", &e.e, &reply.m, "");
-  if (r < 0) {
-    error = "daemon-reload failed: " + e.text(r);
-    return false;
-  }
-  return true;
+  if (r < 0) return Failure("daemon-reload failed: " + e.text(r));
+  return {};
 }
 
 std::vector<JobOutcome> SystemdManager::run_jobs(const std::string& method, const std::vector<std::string>& units,

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "util/result.h"
+
 struct sd_bus;
 struct sd_bus_slot;
 
@@ -37,18 +39,18 @@ struct JobOutcome {
 class SystemdManager {
  public:
   // Connects to the manager listening at `address` ("unix:path=/run/systemd/private").
-  // Returns null with `error` set when nobody answers there.
-  static std::unique_ptr<SystemdManager> connect(const std::string& address, std::string& error);
+  // Fails when nobody answers there.
+  static Result<std::unique_ptr<SystemdManager>> connect(const std::string& address);
   ~SystemdManager();
   SystemdManager(const SystemdManager&) = delete;
   SystemdManager& operator=(const SystemdManager&) = delete;
 
   // Units that are not inactive (and are not followers of another unit),
-  // with their ActiveState.
-  std::map<std::string, std::string> active_units(std::string& error);
+  // with their ActiveState. Fails when the list cannot be had whole.
+  Result<std::map<std::string, std::string>> active_units();
   UnitStatus status(const std::string& unit);
   // daemon-reload; systemd answers when the reload is done.
-  bool reload(std::string& error);
+  Status reload();
   // Runs one job per unit ("StartUnit", "StopUnit", "ReloadUnit",
   // "RestartUnit") and waits for all of them, at most `timeout` in all.
   std::vector<JobOutcome> run_jobs(const std::string& verb, const std::vector<std::string>& units,

@@ -18,7 +18,7 @@ std::optional<uint32_t> parse_account_id(std::string_view text) {
   return static_cast<uint32_t>(value);
 }
 
-std::optional<std::map<std::string, int64_t>> parse_passwd_uids(const std::string& text, std::string& problem) {
+Result<std::map<std::string, int64_t>> parse_passwd_uids(const std::string& text) {
   std::map<std::string, int64_t> out;
   std::istringstream in(text);
   std::string line;
@@ -28,10 +28,7 @@ std::optional<std::map<std::string, int64_t>> parse_passwd_uids(const std::strin
     size_t b = a == std::string::npos ? a : line.find(':', a + 1);
     size_t c = b == std::string::npos ? b : line.find(':', b + 1);
     auto uid = c == std::string::npos ? std::nullopt : parse_account_id(std::string_view(line).substr(b + 1, c - b - 1));
-    if (!uid) {
-      problem = fmt::format("line {} of /etc/passwd is not name:password:uid:...", number);
-      return std::nullopt;
-    }
+    if (!uid) return Failure(fmt::format("line {} of /etc/passwd is not name:password:uid:...", number));
     out[line.substr(0, a)] = *uid;
   }
   return out;

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/result.h"
+
 namespace sc {
 
 // A uid or gid as /etc/passwd and /etc/group write it: decimal digits only,
@@ -16,9 +18,9 @@ namespace sc {
 // damaged entry is never read as 0 (root).
 std::optional<uint32_t> parse_account_id(std::string_view text);
 
-// name → uid of every entry of a passwd file's text; nullopt, with `problem`
-// set, when a line does not parse: a damaged file is never guessed at.
-std::optional<std::map<std::string, int64_t>> parse_passwd_uids(const std::string& text, std::string& problem);
+// name → uid of every entry of a passwd file's text. Fails when a line does
+// not parse: a damaged file is never guessed at.
+Result<std::map<std::string, int64_t>> parse_passwd_uids(const std::string& text);
 
 // A user or group name that every tool accepts (useradd's and systemd's
 // portable rule): a lower-case letter or _, then lower-case letters, digits,

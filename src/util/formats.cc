@@ -350,13 +350,11 @@ std::optional<std::string> plain_text(const Value* v) {
   }
 }
 
-std::optional<std::string> render_format(const std::string& format, const Value* settings, std::string& error) {
+Result<std::string> render_format(const std::string& format, const Value* settings) {
   try {
     if (format == "json") return to_json(settings, JsonStyle{true}) + "\n";
-    if (settings->kind != ValueKind::Table) {
-      error = fmt::format("`settings` must be a table for format \"{}\", not {}", format, describe_kind(settings->kind));
-      return std::nullopt;
-    }
+    if (settings->kind != ValueKind::Table)
+      return Failure(fmt::format("`settings` must be a table for format \"{}\", not {}", format, describe_kind(settings->kind)));
     if (format == "toml" || format == "yaml") {
       auto node = to_toml(settings);
       std::ostringstream out;
@@ -386,11 +384,10 @@ std::optional<std::string> render_format(const std::string& format, const Value*
       }
       return out;
     }
-    error = fmt::format("unknown format \"{}\"", format);
+    return Failure(fmt::format("unknown format \"{}\"", format));
   } catch (const Unrepresentable& u) {
-    error = u.message;
+    return Failure(u.message);
   }
-  return std::nullopt;
 }
 
 }  // namespace sc

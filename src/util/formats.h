@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "util/result.h"
 #include "util/value.h"
 
 namespace sc {
@@ -16,8 +17,8 @@ namespace sc {
 // spaces. nullopt for a table, null, or a list holding one.
 std::optional<std::string> plain_text(const Value* v);
 
-// Renders `settings` in `format`. Returns nullopt and sets `error` when the
-// value has no form in that format (a list at the top of an ini file, ...).
-std::optional<std::string> render_format(const std::string& format, const Value* settings, std::string& error);
+// Renders `settings` in `format`. Fails when the value has no form in that
+// format (a list at the top of an ini file, ...) or the format is unknown.
+Result<std::string> render_format(const std::string& format, const Value* settings);
 
 }  // namespace sc

@@ -22,8 +22,8 @@ struct ShadowLine {
   std::string name;
 };
 
-// Every entry's line and password field; nullopt with `problem` on damage.
-std::optional<std::vector<ShadowLine>> shadow_lines(std::string_view text, std::string& problem) {
+// Every entry's line and password field; fails on damage.
+Result<std::vector<ShadowLine>> shadow_lines(std::string_view text) {
   std::vector<ShadowLine> out;
   size_t start = 0;
   for (int number = 1; start < text.size(); ++number) {
@@ -35,8 +35,7 @@ std::optional<std::vector<ShadowLine>> shadow_lines(std::string_view text, std::
     size_t colons = static_cast<size_t>(std::count(line.begin(), line.end(), ':'));
     size_t first = line.find(':');
     if (colons != kShadowFields - 1 || first == 0) {
-      problem = fmt::format("line {} of /etc/shadow is not the nine fields name:password:...", number);
-      return std::nullopt;
+      return Failure(fmt::format("line {} of /etc/shadow is not the nine fields name:password:...", number));
     }
     ShadowLine entry;
     entry.start = start;
@@ -44,8 +43,7 @@ std::optional<std::vector<ShadowLine>> shadow_lines(std::string_view text, std::
     entry.field_start = start + first + 1;
     entry.field_end = start + line.find(':', first + 1);
     if (std::any_of(out.begin(), out.end(), [&](const ShadowLine& l) { return l.name == entry.name; })) {
-      problem = fmt::format("line {} of /etc/shadow repeats the entry of `{}`", number, entry.name);
-      return std::nullopt;
+      return Failure(fmt::format("line {} of /etc/shadow repeats the entry of `{}`", number, entry.name));
     }
     out.push_back(std::move(entry));
     start = end + 1;
@@ -54,46 +52,40 @@ std::optional<std::vector<ShadowLine>> shadow_lines(std::string_view text, std::
 }
 }  // namespace
 
-std::optional<std::string> password_hash_from_file(std::string_view text, std::string& problem) {
+Result<std::string> password_hash_from_file(std::string_view text) {
   size_t newline = text.find('\n');
   std::string_view hash = text.substr(0, newline);
   std::string_view rest = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
   if (hash.empty()) {
     // An empty password field lets anyone log in without a password.
-    problem = "its first line is empty (an empty hash would allow a login without a password)";
-    return std::nullopt;
+    return Failure("its first line is empty (an empty hash would allow a login without a password)");
   }
   if (std::any_of(rest.begin(), rest.end(), [](char c) { return c != '\n' && c != ' ' && c != '\t'; })) {
-    problem = "it holds more than one line (write the hash alone, on one line)";
-    return std::nullopt;
+    return Failure("it holds more than one line (write the hash alone, on one line)");
   }
   if (hash.find(':') != std::string_view::npos) {
-    problem = "the hash holds a `:`, which would break its line of /etc/shadow";
-    return std::nullopt;
+    return Failure("the hash holds a `:`, which would break its line of /etc/shadow");
   }
   if (std::any_of(hash.begin(), hash.end(), is_control)) {
-    problem = "the hash holds a control character (a carriage return?)";
-    return std::nullopt;
+    return Failure("the hash holds a control character (a carriage return?)");
   }
   return std::string(hash);
 }
 
-std::optional<std::map<std::string, std::string>> shadow_passwords(std::string_view text, std::string& problem) {
-  auto lines = shadow_lines(text, problem);
-  if (!lines) return std::nullopt;
+Result<std::map<std::string, std::string>> shadow_passwords(std::string_view text) {
+  auto lines = shadow_lines(text);
+  if (!lines.ok()) return lines.failure();
   std::map<std::string, std::string> out;
   for (const ShadowLine& l : *lines) out[l.name] = std::string(text.substr(l.field_start, l.field_end - l.field_start));
   return out;
 }
 
-std::optional<std::string> with_shadow_password(std::string_view text, const std::string& user, std::string_view hash,
-                                                std::string& problem) {
-  auto lines = shadow_lines(text, problem);
-  if (!lines) return std::nullopt;
+Result<std::string> with_shadow_password(std::string_view text, const std::string& user, std::string_view hash) {
+  auto lines = shadow_lines(text);
+  if (!lines.ok()) return lines.failure();
   auto entry = std::find_if(lines->begin(), lines->end(), [&](const ShadowLine& l) { return l.name == user; });
   if (entry == lines->end()) {
-    problem = fmt::format("/etc/shadow has no entry for `{}`", user);
-    return std::nullopt;
+    return Failure(fmt::format("/etc/shadow has no entry for `{}`", user));
   }
   std::string out(text.substr(0, entry->field_start));
   out += hash;

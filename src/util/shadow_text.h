@@ -5,29 +5,28 @@
 #pragma once
 
 #include <map>
-#include <optional>
 #include <string>
 #include <string_view>
+
+#include "util/result.h"
 
 namespace sc {
 
 // The hash a password file holds: its first line, without the newline, as
-// NixOS reads it (blank lines after it are ignored). nullopt, with `problem`
-// set (never quoting the text: it is a secret), when the first line is
+// NixOS reads it (blank lines after it are ignored). Fails (the message never
+// quoting the text: it is a secret) when the first line is
 // empty, when text follows it, or when the hash holds a `:` or a control
 // character.
-std::optional<std::string> password_hash_from_file(std::string_view text, std::string& problem);
+Result<std::string> password_hash_from_file(std::string_view text);
 
 // name → password field (field 2) of every entry of a shadow file's text.
-// nullopt, with `problem` set, when a line is not the nine fields of
+// Fails when a line is not the nine fields of
 // shadow(5) or a name appears twice: a damaged file is never edited.
-std::optional<std::map<std::string, std::string>> shadow_passwords(std::string_view text, std::string& problem);
+Result<std::map<std::string, std::string>> shadow_passwords(std::string_view text);
 
 // `text` with the password field of `user`'s entry replaced by `hash`; every
-// other byte as it was. nullopt, with `problem` set, when the file is
-// damaged (as above) or has no entry for `user`.
+// other byte as it was. Fails when the file is damaged (as above) or has no entry for `user`.
 // REQUIRES: `hash` passed password_hash_from_file.
-std::optional<std::string> with_shadow_password(std::string_view text, const std::string& user, std::string_view hash,
-                                                std::string& problem);
+Result<std::string> with_shadow_password(std::string_view text, const std::string& user, std::string_view hash);
 
 }  // namespace sc

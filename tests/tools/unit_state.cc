@@ -10,14 +10,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: unit_state ADDRESS UNIT...\n");
     return 2;
   }
-  std::string error;
-  auto manager = sc::SystemdManager::connect(argv[1], error);
-  if (!manager) {
-    std::fprintf(stderr, "%s\n", error.c_str());
+  auto manager = sc::SystemdManager::connect(argv[1]);
+  if (!manager.ok()) {
+    std::fprintf(stderr, "%s\n", manager.message().c_str());
     return 1;
   }
   for (int i = 2; i < argc; ++i) {
-    sc::UnitStatus s = manager->status(argv[i]);
+    sc::UnitStatus s = manager.value()->status(argv[i]);
     std::printf("%s %s %s\n", argv[i], s.active_state.empty() ? "unknown" : s.active_state.c_str(),
                 s.sub_state.empty() ? "unknown" : s.sub_state.c_str());
   }

@@ -154,17 +154,18 @@ TEST_CASE("shell words are quoted as Nix's escapeShellArg quotes them") {
 }
 
 TEST_CASE("type expressions nest") {
-  TypeExpr e;
-  std::string error;
-  uint32_t offset = 0;
-  REQUIRE(parse_type_expr("attrsOf(listOf(str))", e, error, offset));
-  CHECK(e.head == "attrsOf");
-  REQUIRE(e.args.size() == 1);
-  CHECK(e.args[0].head == "listOf");
-  CHECK(e.args[0].args[0].head == "str");
-  REQUIRE(parse_type_expr("either(str, nullOr(int))", e = {}, error, offset));
-  CHECK(e.args.size() == 2);
-  CHECK_FALSE(parse_type_expr("attrsOf(", e = {}, error, offset));
-  CHECK(offset == 8);
-  CHECK_FALSE(parse_type_expr("str)", e = {}, error, offset));
+  SourcePos literal{1, 3, 8};
+  auto e = parse_type_expr("attrsOf(listOf(str))", literal);
+  REQUIRE(e.ok());
+  CHECK(e->head == "attrsOf");
+  REQUIRE(e->args.size() == 1);
+  CHECK(e->args[0].head == "listOf");
+  CHECK(e->args[0].args[0].head == "str");
+  auto either = parse_type_expr("either(str, nullOr(int))", literal);
+  REQUIRE(either.ok());
+  CHECK(either->args.size() == 2);
+  auto open = parse_type_expr("attrsOf(", literal);
+  REQUIRE_FALSE(open.ok());
+  CHECK(open.errors()[0].pos == inside_string(literal, 8));
+  CHECK_FALSE(parse_type_expr("str)", literal).ok());
 }

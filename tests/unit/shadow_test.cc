@@ -45,64 +45,66 @@ struct ScratchRoot {
 }  // namespace
 
 TEST_CASE("a password hash file holds one hash on its first line") {
-  std::string problem;
-  CHECK(password_hash_from_file("$y$j9T$salt$hash\n", problem) == std::optional<std::string>("$y$j9T$salt$hash"));
-  CHECK(password_hash_from_file("$y$j9T$salt$hash", problem) == std::optional<std::string>("$y$j9T$salt$hash"));
-  CHECK(password_hash_from_file("$6$s$h\n\n  \n", problem) == std::optional<std::string>("$6$s$h"));
-  CHECK(password_hash_from_file("!", problem) == std::optional<std::string>("!"));
+  auto hash = [](std::string_view text) {
+    auto r = password_hash_from_file(text);
+    return r.ok() ? std::optional<std::string>(r.value()) : std::nullopt;
+  };
+  CHECK(hash("$y$j9T$salt$hash\n") == std::optional<std::string>("$y$j9T$salt$hash"));
+  CHECK(hash("$y$j9T$salt$hash") == std::optional<std::string>("$y$j9T$salt$hash"));
+  CHECK(hash("$6$s$h\n\n  \n") == std::optional<std::string>("$6$s$h"));
+  CHECK(hash("!") == std::optional<std::string>("!"));
 
-  CHECK_FALSE(password_hash_from_file("", problem));
-  CHECK(problem.find("empty") != std::string::npos);
-  CHECK_FALSE(password_hash_from_file("\n$6$s$h\n", problem));
-  CHECK(problem.find("empty") != std::string::npos);
-  CHECK_FALSE(password_hash_from_file("$6$s$h\nsecond\n", problem));
-  CHECK(problem.find("more than one line") != std::string::npos);
-  CHECK_FALSE(password_hash_from_file("$6$s$h:0:::\n", problem));
-  CHECK(problem.find("`:`") != std::string::npos);
-  CHECK_FALSE(password_hash_from_file("$6$s$h\r\n", problem));
-  CHECK(problem.find("control character") != std::string::npos);
-  CHECK_FALSE(password_hash_from_file(std::string("$6$s\0h", 6), problem));
+  auto problem = [](std::string_view text) {
+    auto r = password_hash_from_file(text);
+    REQUIRE_FALSE(r.ok());
+    return r.message();
+  };
+  CHECK(problem("").find("empty") != std::string::npos);
+  CHECK(problem("\n$6$s$h\n").find("empty") != std::string::npos);
+  CHECK(problem("$6$s$h\nsecond\n").find("more than one line") != std::string::npos);
+  CHECK(problem("$6$s$h:0:::\n").find("`:`") != std::string::npos);
+  CHECK(problem("$6$s$h\r\n").find("control character") != std::string::npos);
   // The problem never quotes the text: it is a secret.
-  CHECK(problem.find("$6$s") == std::string::npos);
+  CHECK(problem(std::string("$6$s\0h", 6)).find("$6$s") == std::string::npos);
 }
 
 TEST_CASE("one entry's password field is replaced, every other byte kept") {
-  std::string problem;
-  auto edited = with_shadow_password(kShadow, "craig", "$y$new$hash", problem);
-  REQUIRE(edited);
-  CHECK(*edited ==
+  auto edited = with_shadow_password(kShadow, "craig", "$y$new$hash");
+  REQUIRE(edited.ok());
+  CHECK(edited.value() ==
         "root:*:19000:0:99999:7:::\n"
         "craig:$y$new$hash:19500::::::\n"
         "ann:$y$old:19500:0:99999:7::20000:\n");
   // The last entry, in a file without a final newline.
   std::string unterminated = kShadow.substr(0, kShadow.size() - 1);
-  edited = with_shadow_password(unterminated, "ann", "$6$x", problem);
-  REQUIRE(edited);
-  CHECK(edited->substr(edited->rfind('\n') + 1) == "ann:$6$x:19500:0:99999:7::20000:");
+  auto last = with_shadow_password(unterminated, "ann", "$6$x");
+  REQUIRE(last.ok());
+  CHECK(last->substr(last->rfind('\n') + 1) == "ann:$6$x:19500:0:99999:7::20000:");
 
-  auto passwords = shadow_passwords(kShadow, problem);
-  REQUIRE(passwords);
+  auto passwords = shadow_passwords(kShadow);
+  REQUIRE(passwords.ok());
   CHECK(passwords->at("craig") == "!*");
   CHECK(passwords->at("ann") == "$y$old");
   CHECK(passwords->size() == 3);
 
-  CHECK_FALSE(with_shadow_password(kShadow, "bob", "$6$x", problem));
-  CHECK(problem == "/etc/shadow has no entry for `bob`");
+  auto missing = with_shadow_password(kShadow, "bob", "$6$x");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.message() == "/etc/shadow has no entry for `bob`");
 }
 
 TEST_CASE("a damaged shadow is refused, never guessed at") {
-  std::string problem;
   for (const char* damaged : {"root:*:19000:0:99999:7:::\ncraig:!*:19500\n",   // too few fields
                               "root:*:19000:0:99999:7:::\ncraig:!*:1:2:3:4:5:6:7:8\n",  // too many
                               "root:*:19000:0:99999:7:::\n\ncraig:!*:19500::::::\n",    // a blank line
                               "root:*:19000:0:99999:7:::\n:!*:19500::::::\n",           // no name
                               "root:*:19000:0:99999:7:::\nroot:$6$x:19500::::::\n"}) {  // an entry twice
     INFO(damaged);
-    CHECK_FALSE(shadow_passwords(damaged, problem));
-    CHECK(problem.find("line 2") != std::string::npos);
-    CHECK_FALSE(with_shadow_password(damaged, "root", "$6$x", problem));
+    auto passwords = shadow_passwords(damaged);
+    REQUIRE_FALSE(passwords.ok());
+    CHECK(passwords.message().find("line 2") != std::string::npos);
+    CHECK_FALSE(with_shadow_password(damaged, "root", "$6$x").ok());
   }
-  CHECK(shadow_passwords("", problem)->empty());
+  CHECK(shadow_passwords("").value().empty());
 }
 
 TEST_CASE("the root's /etc/shadow is replaced with its mode, owner and group, and never through a symlink") {

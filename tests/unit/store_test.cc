@@ -68,30 +68,29 @@ TEST_CASE("manifests round-trip through JSON") {
   m.homes.push_back(h);
   m.packages = {"git"};
   m.hooks.push_back(ManifestHook{"sysusers", {"systemd-sysusers"}, {"/etc/sysusers.d/sysconf.conf"}, "--root", "h1"});
-  std::string error;
-  auto back = Manifest::from_json(m.to_json(), error);
-  REQUIRE(back);
+  auto back = Manifest::from_json(m.to_json());
+  REQUIRE(back.ok());
   CHECK(back->to_json() == m.to_json());
   CHECK(back->file("/etc/secret")->secret == "/root/secrets/x");
   CHECK(back->home("craig")->files[0].on_change == "kill -USR1 kitty");
   // The text a generation is hashed by leaves out the build time only.
   CHECK(m.to_json(false).find("buildTime") == std::string::npos);
   CHECK(m.to_json(true).find("buildTime") != std::string::npos);
-  CHECK_FALSE(Manifest::from_json("{\"format\": \"other\"}", error));
+  CHECK_FALSE(Manifest::from_json("{\"format\": \"other\"}").ok());
 }
 
 TEST_CASE("a manifest entry of an unknown type, or without its content, is refused (found by fuzz_manifest)") {
   auto manifest = [](const std::string& file) {
     return "{\"format\": \"sysconf-generation-1\", \"homes\": [], \"files\": [" + file + "]}";
   };
-  std::string error;
-  CHECK(Manifest::from_json(manifest(R"({"path": "/etc/a", "type": "file", "object": "abc-a"})"), error));
-  CHECK_FALSE(Manifest::from_json(manifest(R"({"path": "/etc/a", "type": "fnle", "object": "abc-a"})"), error));
-  CHECK(error == "/etc/a: unknown entry type \"fnle\"");
-  CHECK_FALSE(Manifest::from_json(manifest(R"({"path": "/etc/a", "type": "file"})"), error));
-  CHECK(error == "/etc/a: a file entry without its object");
-  CHECK_FALSE(Manifest::from_json(manifest(R"({"path": "/etc/a", "type": "symlink", "target": ""})"), error));
-  CHECK(error == "/etc/a: a symlink entry without its target");
+  auto refused = [&](const std::string& file) {
+    auto m = Manifest::from_json(manifest(file));
+    return m.ok() ? std::string("accepted") : m.message();
+  };
+  CHECK(Manifest::from_json(manifest(R"({"path": "/etc/a", "type": "file", "object": "abc-a"})")).ok());
+  CHECK(refused(R"({"path": "/etc/a", "type": "fnle", "object": "abc-a"})") == "/etc/a: unknown entry type \"fnle\"");
+  CHECK(refused(R"({"path": "/etc/a", "type": "file"})") == "/etc/a: a file entry without its object");
+  CHECK(refused(R"({"path": "/etc/a", "type": "symlink", "target": ""})") == "/etc/a: a symlink entry without its target");
 }
 
 TEST_CASE("JsonOut writes indented JSON that parses back to the same document") {
@@ -149,9 +148,8 @@ std::string formatted(const std::string& format, const std::string& settings_tom
   EvaluatedConfig& c = t.evaluate({"m.toml"});
   auto r = c.eval->lookup({"s"});
   REQUIRE(r.status == Evaluation::Status::Value);
-  std::string error;
-  auto text = render_format(format, r.value, error);
-  return text ? *text : "ERROR: " + error;
+  auto text = render_format(format, r.value);
+  return text.ok() ? text.value() : "ERROR: " + text.message();
 }
 }  // namespace
 
