@@ -318,7 +318,7 @@ TEST_CASE("declaring an option twice names both sites") {
   CHECK(t.files().display(d.notes[0].pos.file).ends_with("a.toml"));
 }
 
-TEST_CASE("assertions fail with their interpolated message; warnings do not fail") {
+TEST_CASE("assertions fail with their interpolated message, warnings do not fail") {
   TestTree t;
   t.write("m.toml", R"T(
 assertions = [{ assertion = "port => 0", message = "x" }]
@@ -476,7 +476,7 @@ l = ["{{ n }}"]
                               R"("none":null,"vars":{"EDITOR":"nvim"}})");
 }
 
-TEST_CASE("writeScript puts a script in the store, kept with the evaluation; omitEmpty leaves a value out") {
+TEST_CASE("writeScript puts a script in the store, kept with the evaluation, omitEmpty leaves a value out") {
   TestTree t;
   t.write("m.toml", R"T(
 [options.jobs]
@@ -496,7 +496,7 @@ settings."{{ job.name }}" = { start = "{{ job.value | omitEmpty | writeScript('{
   const std::string name = object_name(file_object_hash(content, true), "backup-start");
   CHECK(json == R"({"jobs":{"backup":"rsync -a /home /srv","empty":""},"settings":{"backup":{"label":"rsync -a /home /srv",)"
                 R"("start":")" + store_path(name) + R"("},"empty":{"label":null,"start":null}}})");
-  const auto& written = t.evaluate({"m.toml"}).eval->written_objects();
+  const auto& written = t.evaluated().eval->written_objects();
   REQUIRE(written.size() == 1);
   CHECK(written[0].name == name);
   CHECK(written[0].content == content);

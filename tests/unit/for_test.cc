@@ -64,7 +64,7 @@ all = ["{{ job.name }}"]
   CHECK(t.json_of("all") == R"(["a","b"])");
 }
 
-TEST_CASE("[[for]] over a list binds the index as the name; nested blocks read the outer binding") {
+TEST_CASE("[[for]] over a list binds the index as the name, nested blocks read the outer binding") {
   TestTree t;
   t.write("m.toml", std::string(kJobs) + R"T(
 [config.jobs.a]

@@ -98,7 +98,7 @@ TEST_CASE("two manifests compare file by file, name by name and unit by unit", "
   CHECK_FALSE(diff.empty());
 }
 
-TEST_CASE("a mode or owner change is a change; the same generation twice is none", "[diff]") {
+TEST_CASE("a mode or owner change is a change, the same generation twice is none", "[diff]") {
   Manifest a = first(), b = first();
   CHECK(compare_manifests(&a, b).empty());
   b.files[2].mode = "0600";

@@ -5,7 +5,7 @@
 
 using sc::test::TestTree;
 
-TEST_CASE("the best priority wins; option default 1500 < defaults 1000 < config 100 < force 50") {
+TEST_CASE("the best priority wins, option default 1500 < defaults 1000 < config 100 < force 50") {
   TestTree t;
   t.write("d.toml", R"T(
 [options.a]
@@ -180,7 +180,7 @@ svc.web.serviceConfig.ExecStart = "/bin/web"
   CHECK(t.json({"m.toml"}) == R"({"svc":{"web":{"serviceConfig":{"ExecStart":"/bin/web","Type":"simple"}}}})");
 }
 
-TEST_CASE("nullOr is null when unset; either picks the side all values fit") {
+TEST_CASE("nullOr is null when unset, either picks the side all values fit") {
   TestTree t;
   t.write("m.toml", R"T(
 [options.n]

@@ -43,7 +43,7 @@ using Names = std::vector<std::string>;
 
 }  // namespace
 
-TEST_CASE("packages with a candidate are installed in one transaction; the others fail alone") {
+TEST_CASE("packages with a candidate are installed in one transaction, the others fail alone") {
   FakeBackend b;
   b.unavailable = {"niri"};
   PackageInstall out = install_available(b, {"curl", "niri", "git"});

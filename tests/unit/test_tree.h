@@ -21,6 +21,8 @@ class TestTree {
 
   // Loads `entries` (in order) as the roots and prepares an evaluation.
   EvaluatedConfig& evaluate(const std::vector<std::string>& entries);
+  // The evaluation `evaluate` or `json` made last.
+  EvaluatedConfig& evaluated() { return *config_; }
   // The whole tree, or one path, as compact JSON; "ERROR" when it failed.
   std::string json(const std::vector<std::string>& entries);
   std::string json_of(const std::string& dotted);

@@ -56,7 +56,7 @@ TEST_CASE("unit comparison: cosmetic keys and [Install] are no change") {
         UnitChange::Equal);
 }
 
-TEST_CASE("unit comparison: reload triggers, ExecReload and mount options reload; anything else restarts") {
+TEST_CASE("unit comparison: reload triggers, ExecReload and mount options reload, anything else restarts") {
   CHECK(change(kService, with(kService, "After=network.target", "After=network.target\nX-Reload-Triggers=abc")) ==
         UnitChange::NeedsReload);
   std::string reloadable = with(kService, "After=network.target", "After=network.target\nX-Reload-Triggers=abc");
@@ -77,7 +77,7 @@ TEST_CASE("unit comparison: reload triggers, ExecReload and mount options reload
   CHECK(change(kService, std::string(kService) + "[Path]\nPathChanged=/x\n") == UnitChange::NeedsRestart);
 }
 
-TEST_CASE("unit plan: a removed active unit stops, unless X-StopOnRemoval=false; inactive units are never touched") {
+TEST_CASE("unit plan: a removed active unit stops, unless X-StopOnRemoval=false, inactive units are never touched") {
   Gen old_gen, new_gen;
   old_gen.unit("a.service", kService).unit("keep.service", "[Unit]\nX-StopOnRemoval=false\n[Service]\nExecStart=/k\n");
   old_gen.unit("idle.service", kService);
@@ -109,7 +109,7 @@ TEST_CASE("unit plan: a changed service is stopped and started, restarted, reloa
   CHECK(leave.empty());
 }
 
-TEST_CASE("unit plan: a change only in reload triggers reloads; an unchanged unit is left alone") {
+TEST_CASE("unit plan: a change only in reload triggers reloads, an unchanged unit is left alone") {
   std::string a = with(kService, "After=network.target", "After=network.target\nX-Reload-Triggers=one");
   Gen old_gen, new_gen, same;
   old_gen.unit("s.service", a);
