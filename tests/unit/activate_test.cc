@@ -13,24 +13,13 @@
 #include "activate/accounts.h"
 #include "activate/command.h"
 #include "activate/user_command.h"
+#include "scratch_root.h"
 
 using namespace sc;
+using sc::test::ScratchRoot;
 
 namespace {
 
-// A scratch root directory, removed at the end of the test.
-struct ScratchRoot {
-  ScratchRoot() {
-    char tmpl[] = "/tmp/sysconf-unit-root-XXXXXX";
-    dir = mkdtemp(tmpl);
-  }
-  ~ScratchRoot() { std::filesystem::remove_all(dir); }
-  void write(const std::string& relative, const std::string& text) {
-    std::filesystem::create_directories(std::filesystem::path(dir + "/" + relative).parent_path());
-    std::ofstream(dir + "/" + relative) << text;
-  }
-  std::string dir;
-};
 
 }  // namespace
 

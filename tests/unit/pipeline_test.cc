@@ -11,19 +11,13 @@
 #include "pipeline/build.h"
 #include "pipeline/generations.h"
 #include "pipeline/switch.h"
+#include "scratch_root.h"
 
 using namespace sc;
+using sc::test::ScratchRoot;
 
 namespace {
 
-struct ScratchRoot {
-  ScratchRoot() {
-    char tmpl[] = "/tmp/sysconf-unit-pipeline-XXXXXX";
-    dir = mkdtemp(tmpl);
-  }
-  ~ScratchRoot() { std::filesystem::remove_all(dir); }
-  std::string dir;
-};
 
 Candidate candidate(const std::string& motd, const std::vector<std::string>& packages) {
   Candidate c;

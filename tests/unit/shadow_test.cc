@@ -14,8 +14,10 @@
 
 #include "activate/shadow.h"
 #include "util/shadow_text.h"
+#include "scratch_root.h"
 
 using namespace sc;
+using sc::test::ScratchRoot;
 
 namespace {
 const std::string kShadow =
@@ -23,25 +25,6 @@ const std::string kShadow =
     "craig:!*:19500::::::\n"
     "ann:$y$old:19500:0:99999:7::20000:\n";
 
-struct ScratchRoot {
-  ScratchRoot() {
-    char tmpl[] = "/tmp/sysconf-unit-shadow-XXXXXX";
-    dir = mkdtemp(tmpl);
-    std::filesystem::create_directories(dir + "/etc");
-  }
-  ~ScratchRoot() { std::filesystem::remove_all(dir); }
-  void write(const std::string& relative, const std::string& text, mode_t mode) {
-    std::ofstream(dir + "/" + relative) << text;
-    chmod((dir + "/" + relative).c_str(), mode);
-  }
-  std::string read(const std::string& relative) {
-    std::ifstream in(dir + "/" + relative);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-  std::string dir;
-};
 }  // namespace
 
 TEST_CASE("a password hash file holds one hash on its first line") {
