@@ -88,10 +88,22 @@ std::optional<Repo> load_repo(const std::string& config_dir, SourceFiles& files,
   auto at = [&](const toml::source_region& r) { return SourcePos{file, r.begin.line, r.begin.column}; };
   Repo repo;
   repo.config_dir = config_dir;
+  SourcePos default_host_pos;
   for (auto&& [key, node] : doc) {
+    if (key.str() == "defaultHost") {
+      if (auto* s = node.as_string()) {
+        repo.default_host = s->get();
+        default_host_pos = at(node.source());
+      } else {
+        diags.error("`defaultHost` must be a host's name", at(node.source()));
+      }
+      continue;
+    }
     if (key.str() != "hosts") {
+      auto near = closest_names(key.str(), {"hosts", "defaultHost"}, 2);
       diags.error(fmt::format("unknown key `{}` in sysconf.toml", key.str()), at(key.source()),
-                  "sysconf.toml holds [hosts.NAME] tables");
+                  near.empty() ? "sysconf.toml holds [hosts.NAME] tables and defaultHost"
+                               : fmt::format("did you mean `{}`?", near[0]));
       continue;
     }
     const toml::table* hosts = node.as_table();
@@ -157,6 +169,10 @@ std::optional<Repo> load_repo(const std::string& config_dir, SourceFiles& files,
       repo.hosts.push_back(std::move(host));
     }
   }
+  if (repo.default_host &&
+      std::none_of(repo.hosts.begin(), repo.hosts.end(), [&](const HostSpec& h) { return h.name == *repo.default_host; }))
+    diags.error(fmt::format("`defaultHost` names `{}`, which is not a host of sysconf.toml", *repo.default_host),
+                default_host_pos, "name one of the [hosts.NAME] tables");
   if (repo.hosts.empty() && !diags.has_errors())
     diags.error("sysconf.toml declares no hosts", SourcePos{file, 1, 1},
                 "add a [hosts.NAME] table with modules = [\"hosts/NAME/default.toml\"]");
@@ -164,21 +180,30 @@ std::optional<Repo> load_repo(const std::string& config_dir, SourceFiles& files,
 }
 
 const HostSpec* select_host(const Repo& repo, const std::optional<std::string>& flag, Diagnostics& diags) {
-  std::string wanted;
-  if (flag) {
-    wanted = *flag;
-  } else {
-    char name[256] = {};
-    // Never guess another host: applying one machine's configuration to
-    // another is worse than asking.
-    if (gethostname(name, sizeof name - 1) == 0) wanted = name;
-  }
-  for (const HostSpec& h : repo.hosts)
-    if (h.name == wanted) return &h;
+  auto named = [&](const std::string& name) -> const HostSpec* {
+    for (const HostSpec& h : repo.hosts)
+      if (h.name == name) return &h;
+    return nullptr;
+  };
   std::vector<std::string> names;
   for (const HostSpec& h : repo.hosts) names.push_back("`" + h.name + "`");
-  diags.error(fmt::format("no host `{}` in sysconf.toml", wanted), SourcePos{},
-              fmt::format("the hosts are {}; pick one with --host NAME", list_words(names, " and ")));
+  if (flag) {
+    if (const HostSpec* h = named(*flag)) return h;
+    diags.error(fmt::format("no host `{}` in sysconf.toml", *flag), SourcePos{},
+                fmt::format("the hosts are {}; pick one with --host NAME", list_words(names, " and ")));
+    return nullptr;
+  }
+  // A machine named like one of the hosts is that host, whatever the
+  // default: applying one machine's configuration to another is worse than
+  // asking. defaultHost is for a machine named like none of them.
+  char name[256] = {};
+  std::string hostname = gethostname(name, sizeof name - 1) == 0 ? name : "";
+  if (const HostSpec* h = named(hostname)) return h;
+  if (repo.default_host) return named(*repo.default_host);
+  diags.error(fmt::format("no host `{}` in sysconf.toml", hostname), SourcePos{},
+              fmt::format("the hosts are {}; pick one with --host NAME, or name the default with defaultHost = "
+                          "\"NAME\" in sysconf.toml",
+                          list_words(names, " and ")));
   return nullptr;
 }
 

@@ -26,6 +26,7 @@ struct HostSpec {
 struct Repo {
   std::string config_dir;  // absolute
   std::vector<HostSpec> hosts;
+  std::optional<std::string> default_host;  // `defaultHost`, checked to name one of `hosts`
 };
 
 // --config DIR, else the current directory if it holds sysconf.toml, else /etc/sysconf.
@@ -34,7 +35,8 @@ std::string find_config_dir(const std::optional<std::string>& flag);
 // Reads DIR/sysconf.toml. Errors (syntax, unknown keys, no hosts) go to `diags`.
 std::optional<Repo> load_repo(const std::string& config_dir, SourceFiles& files, Diagnostics& diags);
 
-// The host named by --host, else the one named like this machine.
+// The host named by --host, else the one named like this machine, else the
+// repository's defaultHost.
 const HostSpec* select_host(const Repo& repo, const std::optional<std::string>& flag, Diagnostics& diags);
 
 // The library's module files, sorted: every *.toml below `dir`, the system
