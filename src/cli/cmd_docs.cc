@@ -1,6 +1,10 @@
 // sysconf docs [--format md|man]: the reference of every declared option
-// that is not internal, system and home, from the host's evaluation.
+// that is not internal, system and home: the host's (its own modules'
+// options included), or, with no host to pick (no --host, and none named
+// like the machine or by defaultHost; or no configuration at all), the
+// library's alone, so that the reference can be read before a first host.
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 
 #include <fmt/format.h>
@@ -8,6 +12,9 @@
 #include "cli/commands.h"
 #include "cli/host_session.h"
 #include "cli/value_text.h"
+#include "declare/option_tree.h"
+#include "load/loader.h"
+#include "load/repo.h"
 
 namespace sc {
 
@@ -96,17 +103,44 @@ int run_docs(CommandContext& ctx, const DocsOptions& options) {
     fmt::print(stderr, "error: --format must be md or man\n");
     return kExitUsage;
   }
-  auto session = open_host(ctx, false);
-  if (!session) return ctx.report();
+  // The host's library and declarations, or the library's alone.
+  std::unique_ptr<HostSession> session;
+  std::vector<std::string> library_dirs;
+  std::string dir = find_config_dir(ctx.options().config_dir);
+  Diagnostics probe;
+  auto repo = std::filesystem::exists(dir + "/sysconf.toml") ? load_repo(dir, ctx.files(), probe) : std::nullopt;
+  if (ctx.options().host || (repo && !probe.has_errors() && select_host(*repo, std::nullopt, probe))) {
+    session = open_host(ctx, false);
+    if (!session) return ctx.report();
+    library_dirs = session->host.host->library_dirs;
+  } else {
+    library_dirs.push_back(default_library_dir(dir));
+    if (!std::filesystem::is_directory(library_dirs.back())) {
+      ctx.diags().error(fmt::format("no module library at `{}`", library_dirs.back()), SourcePos{},
+                        "name the configuration with --config DIR (its modules/ is the library)");
+      return ctx.report();
+    }
+  }
+  // The declarations point into their modules, which live as long as they.
+  LoadedModules system_modules, home_modules;
+  auto declared = [&](bool home, LoadedModules& modules) {
+    std::vector<ModuleRoot> roots;
+    for (const std::string& library : library_dirs)
+      for (const std::string& file : library_modules(library, home)) roots.push_back(ModuleRoot{file, {}});
+    modules = load_modules(roots, ctx.files(), ctx.diags());
+    return declare_options(modules.modules, ctx.diags());
+  };
   std::vector<DocEntry> system;
-  collect(session->host.system->decls->tree, "", system, 0);
-
+  std::unique_ptr<Declarations> library_decls;
+  if (session) {
+    collect(session->host.system->decls->tree, "", system, 0);
+  } else {
+    library_decls = declared(false, system_modules);
+    if (ctx.diags().has_errors()) return ctx.report();
+    collect(library_decls->tree, "", system, 0);
+  }
   // The home options: the library's home modules, declared on their own.
-  std::vector<ModuleRoot> home_roots;
-  for (const std::string& dir : session->host.host->library_dirs)
-    for (const std::string& file : library_modules(dir, true)) home_roots.push_back(ModuleRoot{file, {}});
-  LoadedModules home_modules = load_modules(home_roots, ctx.files(), ctx.diags());
-  auto home_decls = declare_options(home_modules.modules, ctx.diags());
+  auto home_decls = declared(true, home_modules);
   if (ctx.diags().has_errors()) return ctx.report();
   std::vector<DocEntry> home;
   collect(home_decls->tree, "", home, 0);

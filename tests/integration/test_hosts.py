@@ -2,6 +2,7 @@
 """Which host a command without --host is for (issue 15, item 3): the host
 named like the machine; on a machine named like none of them, the
 `defaultHost` that sysconf.toml names; else an error that says how to choose.
+`docs` needs no host: without one it is the library's reference.
 Each run has a hostname of its own (a UTS namespace), so the test never
 depends on the name of the machine it runs on.
 
@@ -80,6 +81,22 @@ class TestHosts(unittest.TestCase):
         r = self.eval_on("server")
         self.assertIn("unknown key `defaultHots` in sysconf.toml", r.stderr)
         self.assertIn("did you mean `defaultHost`?", r.stderr)
+
+    def test_docs_need_no_host(self):
+        # On a machine named like none of the hosts, and with no
+        # configuration at all but a library, docs is the library's reference.
+        h.write(os.path.join(self.tree, "sysconf.toml"), HOSTS)
+        shutil.copytree(h.LIBRARY, os.path.join(self.tree, "modules"))
+        library_only = os.path.join(self.tree, "library-only")
+        shutil.copytree(h.LIBRARY, os.path.join(library_only, "modules"))
+        for tree in (self.tree, library_only):
+            r = subprocess.run(["unshare", "--uts", "sh", "-c", 'hostname debian && exec "$@"', "-", h.binary(),
+                                "--config", tree, "--color", "never", "docs", "--format", "md"],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("### `environment.etc`", r.stdout)
+            self.assertIn("### `programs.git.userName`", r.stdout)  # a home option
+        self.assertNotEqual(self.eval_on("debian").returncode, 0, "eval still needs a host")
 
 
 if __name__ == "__main__":
