@@ -62,7 +62,7 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
     if (auto stop = refuse_damaged_state(ctx, *root)) return *stop;
 
   // Each step is printed as it happens (the JSON document only at the end).
-  ActivationConsole console(!options.json, !dry && want_progress_line(ctx.options().verbosity));
+  ActivationConsole console(!options.json, ctx.quiet(), !dry && want_progress_line(ctx.options().verbosity));
   ActivationReport report;
   report.live = console.progress();
   try {
@@ -80,7 +80,7 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
       const std::string& object = stored.built.object;
       std::string out = options.json ? built_json(object, stored.objects_written, false).dump(2) + "\n"
                                      : built_line(object, stored.objects_written, false);
-      std::fputs(out.c_str(), stdout);
+      if (!ctx.quiet()) std::fputs(out.c_str(), stdout);
       return ctx.report();
     }
 
@@ -98,7 +98,7 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
     leave_to_exit(session);
     const std::string& object = preview.built.object;
     nlohmann::json json_head = built_json(object, written, dry);
-    if (!options.json) std::fputs(built_line(object, written, dry).c_str(), stdout);
+    if (!options.json && !ctx.quiet()) std::fputs(built_line(object, written, dry).c_str(), stdout);
     if (!dry) {
       switch_to(*root, from_ptr, preview.built, *plan, ctx.diags(), report);
       if (!options.json) report.say(fmt::format("switched to generation {}", report.number));
@@ -112,7 +112,8 @@ int run_build(CommandContext& ctx, const BuildOptions& options) {
                                        : "the store was not changed");
     report.enter("");
     if (!report.live.print)
-      for (const std::string& m : report.messages) fmt::print("{}\n", m);
+      for (const std::string& m : report.messages)
+        if (!ctx.quiet() || m.starts_with("error: ")) fmt::print("{}\n", m);
     return ctx.report();
   }
 }

@@ -96,7 +96,8 @@ int run_check(CommandContext& ctx) {
     if (ok && host_of_this_machine(*host, ctx.options().host))
       warn_unavailable_packages(evaluated, ctx.options().root, ctx.diags());
     std::string who = users.empty() ? host->name : fmt::format("{} (users: {})", host->name, fmt::join(users, ", "));
-    summary += ok ? fmt::format("ok: host {}, {} options\n", who, options) : fmt::format("FAILED: host {}\n", who);
+    if (!ok) summary += fmt::format("FAILED: host {}\n", who);
+    else if (!ctx.quiet()) summary += fmt::format("ok: host {}, {} options\n", who, options);
   }
   int code = ctx.report();
   std::fputs(summary.c_str(), stdout);

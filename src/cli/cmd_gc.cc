@@ -91,7 +91,7 @@ int run_gc(CommandContext& ctx, const GcOptions& options) {
     }
     out += fmt::format("{} {} store object{}, {} kept\n", options.dry_run ? "would remove" : "removed", removed,
                        removed == 1 ? "" : "s", live.size());
-    std::fputs(out.c_str(), stdout);
+    if (!ctx.quiet()) std::fputs(out.c_str(), stdout);
   } catch (const FsError& e) {
     ctx.diags().error(e.what(), SourcePos{});
   }

@@ -90,7 +90,7 @@ int run_repair(CommandContext& ctx, const RepairOptions& options) {
         if (!rename_noreplace(dir.get(), name, aside))
           throw FsError(fmt::format("{}/{} appeared meanwhile", kStateDir, aside), EEXIST);
       }
-      fmt::print("{}/{}: damaged; {} as {}; {}\n", kStateDir, name, verb, aside, consequence);
+      if (!ctx.quiet()) fmt::print("{}/{}: damaged; {} as {}; {}\n", kStateDir, name, verb, aside, consequence);
     };
     if (damage_of([&] { read_journal(*root); }))
       set_aside("journal.json",
@@ -120,7 +120,7 @@ int run_repair(CommandContext& ctx, const RepairOptions& options) {
     ctx.diags().error(e.what(), SourcePos{});
     return ctx.report();
   }
-  if (repaired == 0) fmt::print("nothing to repair: every record in {} is sound\n", kStateDir);
+  if (repaired == 0 && !ctx.quiet()) fmt::print("nothing to repair: every record in {} is sound\n", kStateDir);
   return ctx.report();
 }
 

@@ -20,7 +20,7 @@ int run_rollback(CommandContext& ctx, const RollbackOptions& options) {
     if (auto stop = take_lock(ctx, *root, options.wait, lock)) return *stop;
   if (auto stop = refuse_damaged_state(ctx, *root)) return *stop;
   // Each step is printed as it happens (the JSON document only at the end).
-  ActivationConsole console(!options.json, !options.dry_run && want_progress_line(ctx.options().verbosity));
+  ActivationConsole console(!options.json, ctx.quiet(), !options.dry_run && want_progress_line(ctx.options().verbosity));
   ActivationReport report;
   report.live = console.progress();
   try {
@@ -34,7 +34,7 @@ int run_rollback(CommandContext& ctx, const RollbackOptions& options) {
     if (!pair) return ctx.report();
     const LoadedGeneration& from = pair->from;
     const LoadedGeneration& to = pair->to;
-    if (!options.json) fmt::print("rolling back from generation {} to {}\n", from.number, to.number);
+    if (!options.json && !ctx.quiet()) fmt::print("rolling back from generation {} to {}\n", from.number, to.number);
     bool ok = activate_generation(*root, from, to, SwitchOptions{options.dry_run, false, options.json}, ctx.diags(), report);
     nlohmann::json head = {{"from", from.number}, {"to", to.number}, {"dryRun", options.dry_run}};
     return finish_activation(ctx, ok, report, options.json, head.dump());

@@ -36,6 +36,9 @@ class CommandContext {
   SourceFiles& files() { return files_; }
   Diagnostics& diags() { return diags_; }
   bool color_stdout() const { return color_stdout_; }
+  // -q: nothing on stdout but what was asked for (a value, a listing) and
+  // errors; no plans, steps or summaries.
+  bool quiet() const { return options_.verbosity < 0; }
 
   // Prints every diagnostic gathered so far to stderr (and forgets them),
   // with a summary line when there were errors. Returns kExitConfigError if

@@ -26,7 +26,8 @@ bool want_progress_line(int verbosity) {
   return verbosity >= 0 && isatty(STDERR_FILENO) && !(term && std::strcmp(term, "dumb") == 0);
 }
 
-ActivationConsole::ActivationConsole(bool print, bool progress) : print_(print), progress_(progress) {}
+ActivationConsole::ActivationConsole(bool print, bool errors_only, bool progress)
+    : print_(print), errors_only_(errors_only), progress_(progress) {}
 
 ActivationConsole::~ActivationConsole() { clear(); }
 
@@ -38,6 +39,7 @@ ActivationProgress ActivationConsole::progress() {
 }
 
 void ActivationConsole::print(const std::string& text) {
+  if (errors_only_ && !text.starts_with("error: ")) return;
   clear();
   std::fputs(text.c_str(), stdout);
   std::fflush(stdout);

@@ -13,8 +13,9 @@ namespace sc {
 class ActivationConsole {
  public:
   // `print`: output goes to stdout as it comes (off with --json, whose one
-  // document is printed at the end). `progress`: draw the progress line.
-  ActivationConsole(bool print, bool progress);
+  // document is printed at the end); `errors_only` (-q): of it, only the
+  // failures. `progress`: draw the progress line.
+  ActivationConsole(bool print, bool errors_only, bool progress);
   ~ActivationConsole();
   ActivationConsole(const ActivationConsole&) = delete;
   ActivationConsole& operator=(const ActivationConsole&) = delete;
@@ -30,6 +31,7 @@ class ActivationConsole {
   void draw();
 
   bool print_;
+  bool errors_only_;
   bool progress_;
   std::string phase_;
   bool shown_ = false;

@@ -82,9 +82,10 @@ int finish_activation(CommandContext& ctx, bool ok, const ActivationReport& repo
     std::fputs(out.c_str(), stdout);
   } else {
     // --dry-run's plan; a real run has printed its steps as they happened.
-    std::fputs(report.plan_text.c_str(), stdout);
+    if (!ctx.quiet()) std::fputs(report.plan_text.c_str(), stdout);
     if (!report.live.print)
-      for (const std::string& m : report.messages) fmt::print("{}\n", m);
+      for (const std::string& m : report.messages)
+        if (!ctx.quiet() || m.starts_with("error: ")) fmt::print("{}\n", m);
   }
   std::fflush(stdout);
   int code = ctx.report();

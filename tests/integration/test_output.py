@@ -2,7 +2,8 @@
 """What switch and rollback print, and when (DESIGN.md section 8; issue 11,
 item 9): each step as it happens, so that a switch killed or hung halfway has
 shown how far it got; "would ..." only with --dry-run; the plan once; on a
-terminal a progress line on stderr; --json one document on stdout.
+terminal a progress line on stderr; --json one document on stdout; -q only
+what failed.
 
     python3 test_output.py SYSCONF_BINARY [unittest options]
     SYSCONF=/path/to/sysconf python3 test_output.py
@@ -147,6 +148,29 @@ class TestAsItHappens(OutputTestCase):
         r = self.sc("switch", expect=0)
         self.assertEqual(r.stdout.count("nothing to change"), 1, h.describe(r))
         self.assertNotIn("/etc:", r.stdout)
+
+
+class TestQuiet(OutputTestCase):
+    """-q: nothing on stdout but what was asked for and errors (issue 15, item 4)."""
+
+    def test_quiet_says_only_what_failed(self):
+        self.use("v1\n")
+        for args in (["check"], ["build", "--dry-run"], ["switch", "--dry-run"], ["build"], ["switch"]):
+            r = self.sc("-q", *args, expect=0)
+            self.assertEqual((r.stdout, r.stderr), ("", ""), f"{args}" + h.describe(r))
+        self.assertEqual(h.current_number(self.tree, self.root, HOST), 1, "the quiet switch switched")
+        r = self.sc("-q", "eval", "environment.etc.motd.text", expect=0)
+        self.assertEqual(r.stdout, '"v1\\n"\n', "a value asked for is printed")
+        # A hook that fails: its error, and nothing else.
+        self.use("v2\n", hook("broken", "echo broken-hook-output; exit 3"))
+        r = self.sc("-q", "switch", expect=3)
+        self.assertEqual([l for l in r.stdout.splitlines() if not l.startswith("error: ")], [], h.describe(r))
+        self.assertIn("error: hook broken failed (exit 3) and runs again at the next switch: broken-hook-output",
+                      r.stdout)
+        r = self.sc("-q", "rollback", expect=0)
+        self.assertEqual(r.stdout, "", h.describe(r))
+        r = self.sc("-q", "gc", expect=0)
+        self.assertEqual(r.stdout, "", h.describe(r))
 
 
 class TestJson(OutputTestCase):
