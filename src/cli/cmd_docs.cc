@@ -121,29 +121,20 @@ int run_docs(CommandContext& ctx, const DocsOptions& options) {
       return ctx.report();
     }
   }
-  // The declarations point into their modules, which live as long as they.
-  LoadedModules system_modules, home_modules;
-  auto declared = [&](bool home, LoadedModules& modules) {
-    std::vector<ModuleRoot> roots;
-    for (const std::string& library : library_dirs)
-      for (const std::string& file : library_modules(library, home)) roots.push_back(ModuleRoot{file, {}});
-    modules = load_modules(roots, ctx.files(), ctx.diags());
-    return declare_options(modules.modules, ctx.diags());
-  };
   std::vector<DocEntry> system;
-  std::unique_ptr<Declarations> library_decls;
+  std::unique_ptr<LibraryDeclarations> library;
   if (session) {
     collect(session->host.system->decls->tree, "", system, 0);
   } else {
-    library_decls = declared(false, system_modules);
-    if (ctx.diags().has_errors()) return ctx.report();
-    collect(library_decls->tree, "", system, 0);
+    library = declare_library(library_dirs, false, ctx);
+    if (!library->decls || ctx.diags().has_errors()) return ctx.report();
+    collect(library->decls->tree, "", system, 0);
   }
   // The home options: the library's home modules, declared on their own.
-  auto home_decls = declared(true, home_modules);
-  if (ctx.diags().has_errors()) return ctx.report();
+  auto home_library = declare_library(library_dirs, true, ctx);
+  if (!home_library->decls || ctx.diags().has_errors()) return ctx.report();
   std::vector<DocEntry> home;
-  collect(home_decls->tree, "", home, 0);
+  collect(home_library->decls->tree, "", home, 0);
 
   auto by_name = [](const DocEntry& a, const DocEntry& b) { return a.name < b.name; };
   std::sort(system.begin(), system.end(), by_name);

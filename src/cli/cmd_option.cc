@@ -19,6 +19,23 @@ std::string site(const SourceFiles& files, SourcePos pos) {
   return pos.known() ? fmt::format("{}:{}:{}", files.display(pos.file), pos.line, pos.column) : "(unknown)";
 }
 
+// Whether `path` reaches an option (or a group of them) that the library's
+// home modules declare.
+bool is_home_option(const std::vector<std::string>& library_dirs, const std::vector<std::string>& path,
+                    CommandContext& ctx) {
+  CommandContext probe(ctx.options());  // a home library that does not load is no answer, not an error here
+  auto library = declare_library(library_dirs, true, probe);
+  if (!library->decls) return false;
+  const OptionTree& tree = library->decls->tree;
+  const OptionNode* node = tree.root();
+  for (const std::string& segment : path) {
+    node = tree.child(node, segment);
+    if (!node) return false;
+    if (node->option) return true;
+  }
+  return true;
+}
+
 }  // namespace
 
 int run_option(CommandContext& ctx, const OptionOptions& options) {
@@ -37,6 +54,11 @@ int run_option(CommandContext& ctx, const OptionOptions& options) {
       std::string wanted = join_path(*path);
       std::vector<std::string_view> after(path->begin() + (&segment - path->data()) + 1, path->end());
       auto near = tree.suggest(node, segment, after);
+      if (!options.user && is_home_option(session->host.host->library_dirs, *path, ctx)) {
+        ctx.diags().error(fmt::format("`{}` is a home option, declared for each user's home", wanted), SourcePos{},
+                          fmt::format("add --user NAME: sysconf option --user NAME {}", wanted));
+        return ctx.report();
+      }
       ctx.diags().error(fmt::format("no option `{}` is declared", wanted), SourcePos{},
                         near.empty() ? std::string("`sysconf docs` lists every option")
                                      : fmt::format("did you mean `{}`?", near[0]));

@@ -35,6 +35,17 @@ Evaluation* HostSession::evaluation_for(const std::optional<std::string>& user, 
   return nullptr;
 }
 
+std::unique_ptr<LibraryDeclarations> declare_library(const std::vector<std::string>& library_dirs, bool home,
+                                                     CommandContext& ctx) {
+  auto out = std::make_unique<LibraryDeclarations>();
+  std::vector<ModuleRoot> roots;
+  for (const std::string& dir : library_dirs)
+    for (const std::string& file : library_modules(dir, home)) roots.push_back(ModuleRoot{file, {}});
+  out->modules = load_modules(roots, ctx.files(), ctx.diags());
+  if (out->modules.complete) out->decls = declare_options(out->modules.modules, ctx.diags());
+  return out;
+}
+
 std::optional<std::vector<std::string>> option_path_argument(const std::string& text) {
   std::vector<std::string> path;
   ParseFailure failure;
