@@ -333,7 +333,7 @@ class Activator {
   // them made). The uid map is written first: a crash between leaves a uid
   // reserved, never one given twice.
   void create_accounts(const Plan& plan) {
-    if (plan.accounts.uids != read_uid_map(root_)) write_uid_map(root_, plan.accounts.uids);
+    if (plan.accounts.uids_changed) write_uid_map(root_, plan.accounts.uids);
     if (plan.accounts.create.empty()) return;
     std::vector<std::string> command{"systemd-sysusers"};
     if (!root_.is_live()) command.push_back("--root=" + root_.path());

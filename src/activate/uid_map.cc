@@ -42,7 +42,7 @@ UidMap normal_uids_in_passwd(const Root& root) {
   if (!uids.ok()) throw FsError("/etc/passwd is damaged: " + uids.message(), EINVAL);
   UidMap out;
   for (const auto& [user, uid] : *uids)
-    if (uid >= 1000 && uid < 60000 && is_account_name(user)) out[user] = uid;
+    if (uid >= kFirstNormalUid && uid <= kLastNormalUid && is_account_name(user)) out[user] = uid;
   return out;
 }
 

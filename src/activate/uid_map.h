@@ -13,7 +13,7 @@ UidMap read_uid_map(const Root& root);  // empty when there is none yet
 void write_uid_map(const Root& root, const UidMap& uids);
 
 // The map rebuilt from the machine: every user of /etc/passwd in the normal
-// range (1000 to 59999, Debian's UID_MIN and UID_MAX). Throws FsError when
+// range (kFirstNormalUid to kLastNormalUid). Throws FsError when
 // /etc/passwd does not parse.
 UidMap normal_uids_in_passwd(const Root& root);
 

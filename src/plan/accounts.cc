@@ -10,7 +10,6 @@
 namespace sc {
 
 namespace {
-constexpr int64_t kFirstNormalUid = 1000;
 
 // The user's `u` line as modules/users.toml writes it in sysusers.d, with its uid.
 std::string sysusers_line(const RenderedUser& u, int64_t uid) {
@@ -55,6 +54,7 @@ Result<AccountPlan> plan_accounts(const std::vector<RenderedUser>& users, const 
     step.sysusers = sysusers_line(u, step.uid);
     out.create.push_back(std::move(step));
   }
+  out.uids_changed = out.uids != kept;
   return out;
 }
 

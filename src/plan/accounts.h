@@ -20,6 +20,10 @@ namespace sc {
 
 using UidMap = std::map<std::string, int64_t>;  // user name → the uid sysconf gave it
 
+// Debian's normal range (login.defs UID_MIN and UID_MAX).
+constexpr int64_t kFirstNormalUid = 1000;
+constexpr int64_t kLastNormalUid = 59999;
+
 struct AccountStep {
   std::string user;
   int64_t uid = 0;
@@ -30,6 +34,7 @@ struct AccountStep {
 struct AccountPlan {
   std::vector<AccountStep> create;  // by name
   UidMap uids;                      // the uid map after this activation
+  bool uids_changed = false;        // `uids` differs from the map the plan read
 };
 
 // `passwd` is the text of the machine's /etc/passwd (empty: none yet).
